@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Every test file runs in its own process: embedded ClickHouse (chdb) allows one data
+// directory per process, and dynalite's on-disk mode the same.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    minWorkers: 1,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    globalSetup: ['test/support/global-setup.ts'],
+    reporters: ['default'],
+  },
+});
