@@ -1,0 +1,16 @@
+// SHA-256 over every file of a migration, in a fixed kind order, with line endings
+// normalized so a checkout on another OS does not look like tampering.
+import { createHash } from 'node:crypto';
+import type { FileKind, MigrationFiles } from './files.js';
+
+const ORDER: FileKind[] = ['up', 'ts', 'down', 'backfill', 'verify'];
+
+export function migrationChecksum(group: Pick<MigrationFiles, 'texts'>): string {
+  const hash = createHash('sha256');
+  for (const kind of ORDER) {
+    const text = group.texts[kind];
+    if (text === undefined) continue;
+    hash.update(kind).update('\0').update(text).update('\0');
+  }
+  return hash.digest('hex');
+}

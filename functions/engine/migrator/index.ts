@@ -1,0 +1,126 @@
+// Public calls return result objects (Kysely's Migrator style); failures are thrown as
+// the specific error types of errors.ts after being recorded.
+import type { Driver } from '../drivers/driver.js';
+import { MissingDownError, MigrationFailedError, UsageError } from '../errors.js';
+import { hasDown, loadTypeScriptMigration, type Migration, type MigrationSet } from '../migrations/set.js';
+import { applyOne, type AppliedMigration, type RunOptions } from './apply.js';
+import { revertOne, type RevertedMigration } from './revert.js';
+import { assertNoDrift, computeStatus, type StatusResult } from './status.js';
+
+export type { StatusResult, MigrationStatus, MigrationState } from './status.js';
+export type { MigrationEvent, AppliedMigration } from './apply.js';
+
+export interface MigratorOptions extends RunOptions {
+  /** How long to wait for another process's lock before giving up. */
+  lockTimeoutMs?: number;
+}
+
+export interface ApplyResult {
+  dryRun: boolean;
+  /** Dry run: what would run; otherwise what ran. */
+  planned: { version: number; name: string; resumeAt?: number }[];
+  applied: AppliedMigration[];
+  status: StatusResult;
+}
+
+export interface RevertResult {
+  reverted: RevertedMigration[];
+  status: StatusResult;
+}
+
+export interface ValidateResult {
+  ok: boolean;
+  problems: string[];
+  warnings: string[];
+  status: StatusResult;
+}
+
+export class Migrator {
+  constructor(private readonly driver: Driver, private readonly set: MigrationSet, private readonly opts: MigratorOptions) {}
+
+  async status(): Promise<StatusResult> {
+    return computeStatus(this.driver.display, this.set, await this.driver.readTracking());
+  }
+
+  async validate(): Promise<ValidateResult> {
+    const status = await this.status();
+    const problems: string[] = [];
+    for (const m of status.migrations) {
+      if (m.state === 'changed') problems.push(`migration ${m.version} (${m.name}) was changed after it was applied`);
+      if (m.state === 'missing') problems.push(`migration ${m.version} (${m.name}) is applied but its files are missing`);
+      if (m.state === 'failed') problems.push(`migration ${m.version} (${m.name}) failed: ${m.error ?? 'unknown error'}`);
+    }
+    // Importing every TypeScript migration proves it loads (a module that throws is a file error, exit 2).
+    for (const m of this.set.migrations) if (m.form === 'ts') await loadTypeScriptMigration(m);
+    return { ok: problems.length === 0, problems, warnings: status.warnings, status };
+  }
+
+  async apply(options: { to?: number; dryRun?: boolean } = {}): Promise<ApplyResult> {
+    const to = this.checkVersion(options.to);
+    if (options.dryRun) {
+      // Reads only: no lock, no tracking table created.
+      const status = await this.status();
+      assertNoDrift(status);
+      const planned = this.pending(status, to).map(({ m, resumeAt }) => ({ version: m.version, name: m.name, ...(resumeAt ? { resumeAt } : {}) }));
+      return { dryRun: true, planned, applied: [], status };
+    }
+    return this.locked(async () => {
+      await this.driver.ensureTrackingTable();
+      const rows = await this.driver.readTracking();
+      const before = computeStatus(this.driver.display, this.set, rows);
+      assertNoDrift(before);
+      const pending = this.pending(before, to);
+      for (const { m } of pending) if (m.form === 'ts') await loadTypeScriptMigration(m);
+      const applied: AppliedMigration[] = [];
+      const byVersion = new Map(rows.map((r) => [r.version, r]));
+      for (const { m } of pending) applied.push(await applyOne(this.driver, m, byVersion.get(m.version), this.opts));
+      return { dryRun: false, planned: pending.map(({ m }) => ({ version: m.version, name: m.name })), applied, status: await this.status() };
+    });
+  }
+
+  async revert(options: { to?: number } = {}): Promise<RevertResult> {
+    return this.locked(async () => {
+      const rows = await this.driver.readTracking();
+      const status = computeStatus(this.driver.display, this.set, rows);
+      assertNoDrift(status);
+      const appliedVersions = status.migrations.filter((m) => m.state === 'applied').map((m) => m.version);
+      if (appliedVersions.length === 0) return { reverted: [], status };
+      const to = options.to ?? (appliedVersions.length > 1 ? appliedVersions[appliedVersions.length - 2] : 0);
+      if (!Number.isSafeInteger(to) || to < 0) throw new UsageError(`invalid --to ${to}: expected a version number`);
+      const targets = appliedVersions.filter((v) => v > to).reverse().map((v) => this.byVersion(v)!);
+      for (const m of targets) if (!(await hasDown(m))) throw new MissingDownError(m.version, m.name);
+      const byVersion = new Map(rows.map((r) => [r.version, r]));
+      const reverted: RevertedMigration[] = [];
+      for (const m of targets) reverted.push(await revertOne(this.driver, m, byVersion.get(m.version)!, this.opts));
+      return { reverted, status: await this.status() };
+    });
+  }
+
+  private pending(status: StatusResult, to: number | undefined): { m: Migration; resumeAt?: number }[] {
+    return status.migrations
+      .filter((s) => (s.state === 'pending' || s.state === 'failed' || s.state === 'running') && (to === undefined || s.version <= to))
+      .map((s) => ({ m: this.byVersion(s.version)!, resumeAt: s.state !== 'pending' && !this.driver.transactional ? s.statementsDone : undefined }));
+  }
+
+  private byVersion(version: number): Migration | undefined {
+    return this.set.migrations.find((m) => m.version === version);
+  }
+
+  private checkVersion(to: number | undefined): number | undefined {
+    if (to === undefined) return undefined;
+    if (!Number.isSafeInteger(to) || to < 0) throw new UsageError(`invalid --to ${to}: expected a version number`);
+    if (to !== 0 && !this.byVersion(to)) throw new UsageError(`unknown version ${to}: no migration with that number in ${this.set.dir}`);
+    return to;
+  }
+
+  private async locked<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = await this.driver.acquireMigrationLock(this.opts.runId, this.opts.lockTimeoutMs ?? 60_000);
+    try {
+      return await fn();
+    } finally {
+      await lock.release();
+    }
+  }
+}
+
+export { MigrationFailedError };

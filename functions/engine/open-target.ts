@@ -1,0 +1,18 @@
+// URL → Driver. Drivers are imported lazily so a command pays only for the engine it uses.
+import type { Driver } from './drivers/driver.js';
+import type { LeaseProvider } from './drivers/lease.js';
+import type { TargetUrl } from './target-url.js';
+
+export interface OpenOptions {
+  /** Lease store for ClickHouse's migration lock (ClickHouse has no compare-and-set). */
+  leases?: LeaseProvider;
+}
+
+export async function openDriver(target: TargetUrl, options: OpenOptions = {}): Promise<Driver> {
+  if (target.engine === 'clickhouse') {
+    const { openClickHouse } = await import('./drivers/clickhouse/index.js');
+    return openClickHouse(target, { leases: options.leases });
+  }
+  const { openPostgres } = await import('./drivers/postgres/index.js');
+  return openPostgres(target);
+}
