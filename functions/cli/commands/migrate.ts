@@ -1,0 +1,95 @@
+// status, validate, apply, revert: the migration commands.
+import { loadMigrationSet } from '../../engine/migrations/set.js';
+import { Migrator, type MigrationEvent, type StatusResult } from '../../engine/migrator/index.js';
+import { parseBackfillDefinition } from '../../engine/backfill/definition.js';
+import { backfillText } from '../../engine/migrations/set.js';
+import { integerArg } from '../args.js';
+import type { CliContext } from '../context.js';
+import { randomUUID } from 'node:crypto';
+
+async function migrator(ctx: CliContext): Promise<Migrator> {
+  const set = loadMigrationSet(ctx.migrationsDir);
+  const driver = await ctx.openDriver();
+  return new Migrator(driver, set, {
+    runId: (ctx.args.options['run-id'] as string | undefined) ?? `cli-${randomUUID()}`,
+    lockTimeoutMs: integerArg(ctx.args.options['lock-timeout'], '--lock-timeout (ms)') ?? 60_000,
+    onEvent: ctx.json ? undefined : (e) => printEvent(ctx, e),
+    cutoverWindowMs: async (m) => {
+      const text = await backfillText(m);
+      return text ? parseBackfillDefinition(text, m).windowMs : 3_600_000;
+    },
+  });
+}
+
+export async function statusCommand(ctx: CliContext): Promise<number> {
+  const status = await (await migrator(ctx)).status();
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify(statusJson(status)));
+  } else {
+    printStatus(ctx, status);
+  }
+  return status.migrations.some((m) => m.state === 'failed' || m.state === 'changed' || m.state === 'missing') ? 1 : 0;
+}
+
+export async function validateCommand(ctx: CliContext): Promise<number> {
+  const result = await (await migrator(ctx)).validate();
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ ok: result.ok, problems: result.problems, warnings: result.warnings }));
+  } else {
+    for (const w of result.warnings) ctx.io.err(`warning: ${w}`);
+    for (const p of result.problems) ctx.io.out(`problem: ${p}`);
+    ctx.io.out(result.ok ? `ok: ${result.status.migrations.length} migrations valid` : `${result.problems.length} problem(s) found`);
+  }
+  return result.ok ? 0 : 1;
+}
+
+export async function applyCommand(ctx: CliContext): Promise<number> {
+  const to = integerArg(ctx.args.options.to, '--to');
+  const dryRun = ctx.args.options['dry-run'] === true;
+  const result = await (await migrator(ctx)).apply({ to, dryRun });
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ dryRun, planned: result.planned, applied: result.applied, databaseVersion: result.status.databaseVersion, codeVersion: result.status.codeVersion }));
+  } else if (dryRun) {
+    if (result.planned.length === 0) ctx.io.out('dry run: nothing to apply');
+    for (const p of result.planned) ctx.io.out(`would apply ${p.version} ${p.name}${p.resumeAt ? ` (resuming at statement ${p.resumeAt + 1})` : ''}`);
+  } else {
+    ctx.io.out(result.applied.length === 0 ? `nothing to apply: database is at version ${result.status.databaseVersion ?? 'none'}` : `applied ${result.applied.length} migration(s); database is at version ${result.status.databaseVersion}`);
+  }
+  return 0;
+}
+
+export async function revertCommand(ctx: CliContext): Promise<number> {
+  const to = integerArg(ctx.args.options.to, '--to');
+  const result = await (await migrator(ctx)).revert({ to });
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ reverted: result.reverted, databaseVersion: result.status.databaseVersion }));
+  } else {
+    ctx.io.out(result.reverted.length === 0 ? 'nothing to revert' : `reverted ${result.reverted.length} migration(s); database is at version ${result.status.databaseVersion ?? 'none'}`);
+  }
+  return 0;
+}
+
+export function statusJson(status: StatusResult) {
+  return {
+    databaseVersion: status.databaseVersion,
+    codeVersion: status.codeVersion,
+    migrations: status.migrations.map((m) => ({ version: m.version, name: m.name, state: m.state, checksum: m.checksum, ...(m.error ? { error: m.error } : {}) })),
+  };
+}
+
+function printStatus(ctx: CliContext, status: StatusResult): void {
+  ctx.io.out(`target   ${status.target}`);
+  ctx.io.out(`database version ${status.databaseVersion ?? 'none'} · code version ${status.codeVersion}`);
+  for (const w of status.warnings) ctx.io.err(`warning: ${w}`);
+  for (const m of status.migrations) {
+    const detail = m.state === 'applied' && m.appliedAt ? m.appliedAt : m.error ?? '';
+    ctx.io.out(`  ${String(m.version).padStart(4, '0')}  ${m.state.padEnd(8)} ${m.name.padEnd(36)} ${detail}`.trimEnd());
+  }
+}
+
+function printEvent(ctx: CliContext, e: MigrationEvent): void {
+  const label = `${e.direction === 'up' ? 'apply' : 'revert'} ${String(e.version).padStart(4, '0')}_${e.name}`;
+  if (e.type === 'done') ctx.io.err(`${label} … ok (${e.durationMs} ms)`);
+  if (e.type === 'failed') ctx.io.err(`${label} … FAILED${e.statementIndex !== undefined ? ` at statement ${e.statementIndex + 1}` : ''}`);
+  if (e.type === 'statement' && ctx.verbose) ctx.io.err(`${label}   statement ${e.statementIndex! + 1}/${e.statementCount} done`);
+}

@@ -1,0 +1,2 @@
+DROP VIEW IF EXISTS traces_mv;
+DROP TABLE IF EXISTS traces;

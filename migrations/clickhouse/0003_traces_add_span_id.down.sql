@@ -1,0 +1,2 @@
+DROP VIEW IF EXISTS traces_mv_new;
+DROP TABLE IF EXISTS traces_new;

@@ -1,0 +1,1 @@
+DROP TABLE span_stats_hourly;
