@@ -1,0 +1,93 @@
+// The engine's façade for the state machine: one function per state (Apply, Plan, Window
+// batch, Verify, Finalize). Lambda handlers and the local runner both call these, so
+// behaviour cannot drift between AWS and a laptop. Inputs and outputs are plain JSON.
+import type { LeaseProvider } from '../drivers/lease.js';
+import type { RunStore } from '../state/run-store.js';
+
+export type RunAction = 'apply' | 'backfill' | 'retry' | 'verify' | 'revert';
+
+/** Execution input of the state machine (also the EventBridge detail and POST /runs body). */
+export interface RunInput {
+  action: RunAction;
+  /** Target name, resolved by the environment to a URL and a migrations folder. */
+  target: string;
+  /** Migration version to backfill (backfill), or to apply/revert to (`--to`). */
+  version?: number;
+  /** ISO-8601 UTC overrides of the backfill range. */
+  from?: string;
+  to?: string;
+  /** Window size override, e.g. "1h". */
+  window?: string;
+  /** Max windows at once (Map MaxConcurrency). Default 4. */
+  concurrency?: number;
+  /** Required for retry; optional for backfill (generated otherwise). */
+  runId?: string;
+}
+
+export interface ResolvedTarget {
+  /** Connection URL (may hold a password: never log or return it). */
+  url: string;
+  migrationsDir: string;
+}
+
+/** What the steps need from where they run (Lambda or local). */
+export interface StepEnvironment {
+  resolveTarget(name: string): Promise<ResolvedTarget>;
+  runs: RunStore;
+  leases: LeaseProvider;
+  /** Identifies this worker in window leases. */
+  workerId: string;
+}
+
+export interface ApplyOutput {
+  applied: { version: number; name: string; durationMs: number }[];
+  databaseVersion: number | null;
+}
+
+export interface PlanOutput {
+  runId: string;
+  windowCount: number;
+  batchSize: number;
+  /** Batch numbers, passed inline to the Map: small even for 87,600 windows. */
+  batches: number[];
+  concurrency: number;
+  warnings: string[];
+}
+
+export interface WindowBatchInput {
+  runId: string;
+  batch: number;
+  target: string;
+}
+
+export interface WindowBatchOutput {
+  batch: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  rows: number;
+}
+
+export interface VerifyOutput {
+  clean: boolean;
+  differences: number;
+  dataMismatches: number;
+  summary: string;
+}
+
+export type RunOutcome = 'succeeded' | 'partial' | 'failed';
+
+export interface FinalizeInput {
+  action: RunAction;
+  runId?: string;
+  /** Set when an earlier state failed after its retries (from the Catch). */
+  error?: { Error?: string; Cause?: string };
+}
+
+export interface FinalizeOutput {
+  status: RunOutcome;
+  runId?: string;
+  windows?: { total: number; succeeded: number; failed: number; pending: number };
+  rows?: number;
+  error?: string;
+}
