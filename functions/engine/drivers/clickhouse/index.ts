@@ -1,0 +1,84 @@
+// The ClickHouse Driver: a server over HTTP or embedded chdb, both through one
+// @clickhouse/client ClickHouseClient. Each concern lives in its own file next to this one.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Driver, Executor, MigrationLock, QueryParams, Row, TrackingRow } from '../driver.js';
+import { assertIdentifier } from '../driver.js';
+import type { LeaseProvider } from '../lease.js';
+import { OperationError } from '../../errors.js';
+import { splitSqlStatements } from '../../sql-split.js';
+import { CLICKHOUSE_SETTINGS, connectClickHouse, type ClickHouseTarget, type OpenedClient } from './connect.js';
+import { bindParams } from './params.js';
+import { acquireMigrationLease } from './lock.js';
+import { SequenceClock, ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
+
+export interface ClickHouseDriverOptions {
+  /** The store the migration lock lives in; without it acquireMigrationLock throws. */
+  leases?: LeaseProvider;
+}
+
+export async function openClickHouse(target: ClickHouseTarget, options: ClickHouseDriverOptions = {}): Promise<Driver & { readonly client: ClickHouseClient }> {
+  const opened = await connectClickHouse(target);
+  return new ClickHouseDriver(target.display, opened, options.leases);
+}
+
+class ClickHouseDriver implements Driver {
+  readonly engine = 'clickhouse' as const;
+  readonly transactional = false;
+  readonly database: string;
+  readonly client: ClickHouseClient;
+  /** The lease key: `chdb:<absolute dir>` or `clickhouse:<http url>/<database>`, never credentials. */
+  readonly lockKey: string;
+  private readonly clock = new SequenceClock();
+  private closing: Promise<void> | null = null;
+
+  constructor(readonly display: string, private readonly opened: OpenedClient, private readonly leases: LeaseProvider | undefined) {
+    this.client = opened.client;
+    this.database = opened.database;
+    this.lockKey = opened.lockKey;
+  }
+
+  async exec(sql: string, params?: QueryParams): Promise<void> {
+    const { query, query_params } = bindParams(sql, params);
+    await this.client.command({ query, query_params, clickhouse_settings: CLICKHOUSE_SETTINGS });
+  }
+
+  async query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
+    const { query, query_params } = bindParams(sql, params);
+    const rs = await this.client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: CLICKHOUSE_SETTINGS });
+    return rs.json<T>();
+  }
+
+  quoteIdentifier(name: string): string {
+    return `\`${assertIdentifier(name)}\``;
+  }
+
+  async transaction<T>(_fn: (tx: Executor) => Promise<T>): Promise<T> {
+    throw new OperationError('ClickHouse has no transactions');
+  }
+
+  splitStatements(sql: string): string[] {
+    return splitSqlStatements(sql);
+  }
+
+  ensureTrackingTable(): Promise<void> {
+    return ensureTrackingTable(this.client);
+  }
+
+  readTracking(): Promise<TrackingRow[]> {
+    return readTracking(this.client);
+  }
+
+  /** `executor` is ignored: without transactions there is nothing to join. */
+  writeTracking(row: TrackingRow, _executor?: Executor): Promise<void> {
+    return writeTracking(this.client, this.clock, row);
+  }
+
+  acquireMigrationLock(owner: string, timeoutMs: number): Promise<MigrationLock> {
+    return acquireMigrationLease(this.leases, this.lockKey, owner, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.opened.close();
+    return this.closing;
+  }
+}
