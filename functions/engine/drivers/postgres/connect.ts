@@ -1,0 +1,88 @@
+// Opens the one `pg` Client a PostgreSQL driver works through (one session, so a
+// session advisory lock and a transaction stay on it), starting the embedded server
+// first for `pg-embedded:<dir>`. Failures become a one-line, redacted ConnectionError.
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../embedded/postgres-server.js';
+import { ConnectionError, HourglassError, errorMessage } from '../../errors.js';
+import type { TargetUrl } from '../../target-url.js';
+
+export type PostgresTarget = Extract<TargetUrl, { engine: 'postgres' }>;
+
+export interface PostgresConnection {
+  client: pg.Client;
+  /** The embedded server this connection started, to stop on close. */
+  server: EmbeddedPostgresServer | null;
+}
+
+const CONNECT_TIMEOUT_MS = 15_000;
+const INT8 = 20;
+const NUMERIC = 1700;
+const TIMESTAMP = 1114;
+
+/**
+ * Parsers for this client only (pg's global registry is shared with anything else in
+ * the process): int8 and numeric as JS numbers (counts and sums are int8/numeric),
+ * `timestamp` without time zone read as UTC rather than the process's local time.
+ * timestamptz keeps pg's default: a Date.
+ */
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (format !== 'binary') {
+      if (oid === INT8 || oid === NUMERIC) return (text: string) => Number(text);
+      if (oid === TIMESTAMP) return parseUtcTimestamp;
+    }
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function parseUtcTimestamp(text: string): Date | string {
+  if (!/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?$/.test(text)) return pg.types.getTypeParser(TIMESTAMP, 'text')(text) as Date | string;
+  return new Date(`${text.replace(' ', 'T')}Z`);
+}
+
+export async function connectPostgres(target: PostgresTarget): Promise<PostgresConnection> {
+  let server: EmbeddedPostgresServer | null = null;
+  let connectionString: string;
+  if (target.kind === 'embedded') {
+    server = await startEmbeddedPostgres(target.dir);
+    connectionString = server.connectionString(target.database);
+  } else {
+    connectionString = target.connectionString;
+  }
+  const client = new pg.Client({
+    connectionString,
+    types: typeParsers,
+    application_name: 'hourglass',
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  // A server that goes away emits 'error' on the idle client; unhandled, that event
+  // would crash the process. The next query reports the broken connection instead.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    // Hourly windows, {cutover} and date_trunc are UTC: make the session agree.
+    await client.query("SET TIME ZONE 'UTC'");
+  } catch (error) {
+    await client.end().catch(() => undefined); // the connect error below is what matters
+    await server?.stop();
+    throw connectionError(target, error);
+  }
+  return { client, server };
+}
+
+function connectionError(target: PostgresTarget, error: unknown): HourglassError {
+  if (error instanceof HourglassError) return error;
+  const code = (error as { code?: string }).code;
+  let reason = describe(error);
+  if (code === '3D000') reason = `${reason} (create it first, e.g. createdb ${target.database})`;
+  return new ConnectionError(`cannot connect to ${target.display}: ${reason}`, { cause: error });
+}
+
+/** Node reports a refused dual-stack connect as an AggregateError with an empty message. */
+function describe(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '' && error.errors.length > 0) return describe(error.errors[0]);
+  const message = errorMessage(error).split('\n')[0]?.trim();
+  if (message) return message;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : 'unknown error';
+}

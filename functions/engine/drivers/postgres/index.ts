@@ -1,0 +1,140 @@
+// The PostgreSQL Driver: one `pg` Client (one session) for statements, transactions,
+// the tracking table and the advisory migration lock.
+import type pg from 'pg';
+import { OperationError } from '../../errors.js';
+import { splitSqlStatements } from '../../sql-split.js';
+import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type TrackingRow } from '../driver.js';
+import { connectPostgres, type PostgresTarget } from './connect.js';
+import { acquireAdvisoryLock } from './lock.js';
+import { bindParams } from './params.js';
+import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
+
+export type { PostgresTarget } from './connect.js';
+export { countRows, tableExists, timeColumnIndexed } from './introspect.js';
+
+export async function openPostgres(target: PostgresTarget): Promise<Driver> {
+  const connection = await connectPostgres(target);
+  return new PostgresDriver(target, connection.client, connection.server);
+}
+
+/** Runs statements on one client: `{name}` placeholders become `$n`; without params a whole script runs as one simple query. */
+export function clientExecutor(client: pg.Client): Executor {
+  async function run(sql: string, params?: QueryParams): Promise<pg.QueryResult[]> {
+    if (params === undefined) {
+      const result = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
+      return Array.isArray(result) ? result : [result];
+    }
+    const bound = bindParams(sql, params);
+    return [await client.query(bound.text, bound.values)];
+  }
+  return {
+    client,
+    async exec(sql, params) {
+      await run(sql, params);
+    },
+    async query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
+      const results = await run(sql, params);
+      // A multi-statement script answers with one result per statement: the last one is the query's.
+      return (results.at(-1)?.rows ?? []) as T[];
+    },
+  };
+}
+
+class PostgresDriver implements Driver {
+  readonly engine = 'postgres' as const;
+  readonly transactional = true;
+  readonly display: string;
+  readonly database: string;
+  private readonly executor: Executor;
+  private inTransaction = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    target: PostgresTarget,
+    readonly client: pg.Client,
+    private readonly server: { stop(): Promise<void> } | null,
+  ) {
+    this.display = target.display;
+    this.database = target.database;
+    this.executor = clientExecutor(client);
+  }
+
+  exec(sql: string, params?: QueryParams): Promise<void> {
+    this.assertOpen();
+    return this.executor.exec(sql, params);
+  }
+
+  query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
+    this.assertOpen();
+    return this.executor.query<T>(sql, params);
+  }
+
+  quoteIdentifier(name: string): string {
+    return `"${assertIdentifier(name)}"`;
+  }
+
+  async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    // One session has one transaction: a nested call would silently join the outer one.
+    if (this.inTransaction) throw new OperationError(`a transaction is already open on ${this.display}`);
+    this.inTransaction = true;
+    try {
+      await this.executor.exec('BEGIN');
+      let result: T;
+      try {
+        result = await fn(this.executor);
+      } catch (error) {
+        // A failed ROLLBACK (connection lost) ends the transaction anyway; the cause is the error to report.
+        await this.executor.exec('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      await this.executor.exec('COMMIT');
+      return result;
+    } finally {
+      this.inTransaction = false;
+    }
+  }
+
+  splitStatements(sql: string): string[] {
+    return splitSqlStatements(sql);
+  }
+
+  ensureTrackingTable(): Promise<void> {
+    this.assertOpen();
+    return ensureTrackingTable(this.executor);
+  }
+
+  readTracking(): Promise<TrackingRow[]> {
+    this.assertOpen();
+    return readTracking(this.executor);
+  }
+
+  writeTracking(row: TrackingRow, executor?: Executor): Promise<void> {
+    this.assertOpen();
+    return writeTracking(executor ?? this.executor, row);
+  }
+
+  async acquireMigrationLock(owner: string, timeoutMs: number): Promise<MigrationLock> {
+    this.assertOpen();
+    const lock = await acquireAdvisoryLock(this.executor, this.display, owner, timeoutMs);
+    return {
+      // After close() the session, and with it the lock, is already gone.
+      release: () => (this.closing ? Promise.resolve() : lock.release()),
+    };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.client.end();
+      } finally {
+        await this.server?.stop();
+      }
+    })();
+    return this.closing;
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new OperationError(`the connection to ${this.display} is closed`);
+  }
+}
