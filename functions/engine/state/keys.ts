@@ -1,0 +1,71 @@
+// The state table: one DynamoDB table (single-table design) for runs, windows and locks.
+//
+// Table keys: pk (S) partition key, sk (S) sort key.
+// GSI `gsi1` on gsi1pk (S) / gsi1sk (S), projection ALL.
+// TTL attribute `expiresAt` (epoch seconds): only AWS honours it; dynalite ignores it.
+//
+// Lock      pk=LOCK#<key>    sk=LOCK
+//           owner, leaseExpiresAt (epoch ms)
+// Run       pk=RUN#<runId>   sk=RUN
+//           runId, migrationVersion, migrationName, target (display URL, never a password),
+//           engine, rangeStart, rangeEnd (ISO), windowSize (e.g. '1h'), windowCount, batchSize,
+//           concurrency, strategy, status (planned|running|succeeded|partial|failed),
+//           counts {pending,running,succeeded,failed}, rowsWritten, sourceRows,
+//           createdAt, updatedAt, error?
+//           gsi1pk=RUNS gsi1sk=<createdAt>#<runId>   → "recent runs", newest first
+// Window    pk=RUN#<runId>   sk=WIN#<startISO>
+//           runId, start, end (ISO), batch (int), status (pending|running|succeeded|failed),
+//           attempts, rows, sourceRows?, durationMs?, lastError? (redacted + truncated by
+//           shortError), leaseOwner?, leaseExpiresAt? (epoch ms), updatedAt
+//
+// A run and its windows share a partition, so one Query (sk begins_with WIN#) lists a run's
+// windows in start order: ISO-8601 UTC strings of one fixed width sort like the instants.
+import { UsageError } from '../errors.js';
+
+export const TABLE_KEYS = {
+  pk: 'pk',
+  sk: 'sk',
+  gsi1: 'gsi1',
+  gsi1pk: 'gsi1pk',
+  gsi1sk: 'gsi1sk',
+  ttl: 'expiresAt',
+} as const;
+
+export const RUN_SK = 'RUN';
+export const LOCK_SK = 'LOCK';
+export const WINDOW_SK_PREFIX = 'WIN#';
+export const RUNS_GSI_PK = 'RUNS';
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
+
+/** Run ids become key parts and execution names: a closed alphabet keeps both unambiguous. */
+export function assertRunId(runId: string): string {
+  if (typeof runId !== 'string' || !RUN_ID.test(runId)) {
+    throw new UsageError(`invalid run id ${JSON.stringify(String(runId).slice(0, 100))}: use 1-80 letters, digits, '_', '.', '-', starting with a letter or digit`);
+  }
+  return runId;
+}
+
+export function runKey(runId: string): { pk: string; sk: string } {
+  return { pk: `RUN#${assertRunId(runId)}`, sk: RUN_SK };
+}
+
+export function windowKey(runId: string, start: Date | string): { pk: string; sk: string } {
+  return { pk: `RUN#${assertRunId(runId)}`, sk: `${WINDOW_SK_PREFIX}${toIso(start)}` };
+}
+
+export function lockKey(key: string): { pk: string; sk: string } {
+  if (key === '') throw new UsageError('lock key is empty');
+  return { pk: `LOCK#${key}`, sk: LOCK_SK };
+}
+
+export function runsIndexSortKey(createdAt: string, runId: string): string {
+  return `${createdAt}#${runId}`;
+}
+
+/** Canonical instant form used in keys: always `YYYY-MM-DDTHH:mm:ss.sssZ`, so string order = time order. */
+export function toIso(value: Date | string): string {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  if (Number.isNaN(date.getTime())) throw new UsageError(`invalid timestamp ${JSON.stringify(String(value))}`);
+  return date.toISOString();
+}

@@ -1,0 +1,117 @@
+// A local DynamoDB API server (dynalite) inside this process, for the local runner and tests.
+// In memory when no directory is given; on disk (LevelDB) when one is, so runs and windows
+// survive the process. dynalite is loaded lazily: commands that need no state don't pay for it.
+//
+// Why the Level capture below: dynalite opens its LevelDB lazily and, when the directory is
+// locked by another process, every later request throws an uncaught "Database is not open"
+// from inside its HTTP handler. So we get hold of the LevelDB instance dynalite creates and
+// wait for its open to settle before accepting any request; a LEVEL_LOCKED failure becomes a
+// one-line LockBusyError instead of a crash.
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { LockBusyError, OperationError, errorMessage } from '../errors.js';
+
+export interface LocalDynamo {
+  /** http://127.0.0.1:<port> */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+interface LevelLike {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+type LevelClass = new (location: string, options?: unknown) => LevelLike;
+type DynaliteFactory = (options: Record<string, unknown>) => Server;
+
+interface Loaded {
+  dynalite: DynaliteFactory;
+  /** The LevelDB class dynalite uses, unpatched. */
+  Level: LevelClass;
+  /** False when dynalite was already loaded by someone else, so instances cannot be captured. */
+  captures: boolean;
+  lastLevel: { db: LevelLike | null };
+}
+let loaded: Loaded | undefined;
+
+function loadDynalite(): Loaded {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  const fromDynalite = createRequire(require.resolve('dynalite'));
+  const levelModule = fromDynalite('level') as { Level: LevelClass };
+  const captures = require.cache[fromDynalite.resolve('./db/index.js')] === undefined;
+  const lastLevel: Loaded['lastLevel'] = { db: null };
+  // dynalite's db module reads `Level` from this module when it is first loaded, so the
+  // subclass must be in place before dynalite is required. It only records the instance.
+  const Original = levelModule.Level;
+  levelModule.Level = class CapturedLevel extends Original {
+    constructor(location: string, options?: unknown) {
+      super(location, options);
+      lastLevel.db = this;
+    }
+  };
+  const dynalite = require('dynalite') as DynaliteFactory;
+  loaded = { dynalite, Level: Original, captures, lastLevel };
+  return loaded;
+}
+
+function openFailure(dir: string, error: unknown): Error {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  if (cause?.code === 'LEVEL_LOCKED') return new LockBusyError(`state directory ${dir} is in use by another hourglass process`);
+  return new OperationError(`cannot open state directory ${dir}: ${errorMessage(cause ?? error)}`, { cause: error });
+}
+
+export async function startLocalDynamo(opts: { dir?: string } = {}): Promise<LocalDynamo> {
+  const { dynalite, Level, captures, lastLevel } = loadDynalite();
+  const dir = opts.dir === undefined ? undefined : resolve(opts.dir);
+  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  if (dir !== undefined && !captures) {
+    // Fallback when we could not patch dynalite: a trial open. Leaves a short race (another
+    // process may take the directory between this check and dynalite's own open).
+    const probe = new Level(dir);
+    await probe.open().catch((error: unknown) => {
+      throw openFailure(dir, error);
+    });
+    await probe.close();
+  }
+
+  lastLevel.db = null;
+  // createTableMs 0: the table is ACTIVE at once; no verbose/debug: dynalite stays silent.
+  const server = dynalite(dir === undefined ? { createTableMs: 0 } : { path: dir, createTableMs: 0 });
+  const db = lastLevel.db as LevelLike | null;
+  if (dir !== undefined && db !== null) {
+    try {
+      // Waits for dynalite's own (deferred) open; if that failed, tries once more so the
+      // error carries its cause (a passive wait would drop it).
+      await db.open();
+    } catch (error) {
+      await closeServer(server).catch(() => undefined); // the open failure is the error worth reporting
+      throw openFailure(dir, error);
+    }
+  }
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () => (closing ??= closeServer(server)),
+  };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolveClose, reject) => {
+    // Keep-alive sockets of SDK clients would otherwise hold the server (and the process) open.
+    server.close((error?: Error) => (error ? reject(new OperationError(`closing local DynamoDB: ${error.message}`)) : resolveClose()));
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,91 @@
+// The shapes of run and window records as the engine sees them (no table keys), and the
+// conversion from stored items. Key layout: see keys.ts.
+import type { Engine } from '../target-url.js';
+
+export const RUN_STATUSES = ['planned', 'running', 'succeeded', 'partial', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const WINDOW_STATUSES = ['pending', 'running', 'succeeded', 'failed'] as const;
+export type WindowStatus = (typeof WINDOW_STATUSES)[number];
+
+export type WindowCounts = Record<WindowStatus, number>;
+
+export interface RunRecord {
+  runId: string;
+  migrationVersion: number;
+  migrationName: string;
+  /** Display form of the target URL: password masked. */
+  target: string;
+  engine: Engine;
+  rangeStart: string;
+  rangeEnd: string;
+  /** e.g. '1h'. */
+  windowSize: string;
+  windowCount: number;
+  batchSize: number;
+  concurrency: number;
+  strategy: string;
+  status: RunStatus;
+  counts: WindowCounts;
+  rowsWritten: number;
+  sourceRows: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Set once putWindows has written the plan; a run is planned only once. */
+  plannedAt?: string;
+  error?: string;
+}
+
+/** What the caller supplies to create a run; the store fills in status, counts and times. */
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'rangeStart' | 'rangeEnd'> & {
+  rangeStart: Date | string;
+  rangeEnd: Date | string;
+  status?: RunStatus;
+  createdAt?: Date;
+};
+
+export interface WindowRecord {
+  runId: string;
+  /** ISO instant, inclusive. */
+  start: string;
+  /** ISO instant, exclusive. */
+  end: string;
+  batch: number;
+  status: WindowStatus;
+  attempts: number;
+  rows: number;
+  sourceRows?: number;
+  durationMs?: number;
+  /** Redacted and truncated (shortError). */
+  lastError?: string;
+  leaseOwner?: string;
+  /** Epoch ms. */
+  leaseExpiresAt?: number;
+  updatedAt: string;
+}
+
+export interface PlannedWindow {
+  start: Date;
+  end: Date;
+  batch: number;
+}
+
+export function emptyCounts(): WindowCounts {
+  return { pending: 0, running: 0, succeeded: 0, failed: 0 };
+}
+
+const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt'];
+
+function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...item };
+  for (const key of KEY_ATTRIBUTES) delete out[key];
+  return out;
+}
+
+export function toRunRecord(item: Record<string, unknown>): RunRecord {
+  return stripKeys(item) as unknown as RunRecord;
+}
+
+export function toWindowRecord(item: Record<string, unknown>): WindowRecord {
+  return stripKeys(item) as unknown as WindowRecord;
+}

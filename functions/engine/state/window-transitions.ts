@@ -1,0 +1,136 @@
+// Window state changes: pending|failed → running (claim), running → succeeded|failed.
+// Each is one conditional UpdateItem on the window, so exactly one of any number of racing
+// workers wins a window, and a worker that lost its lease cannot overwrite the new holder.
+//
+// Run counts without transactions (dynalite has none): after a transition succeeds, a second
+// UpdateItem moves one unit between counts.<from> and counts.<to> on the run item (and adds
+// rows). A crash between the two writes leaves the counts off by one transition; the window
+// items stay the truth, and RunStore.reconcileRun recomputes the counts from them (called on
+// resume and at finalize).
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { OperationError, UsageError, shortError } from '../errors.js';
+import { runKey, windowKey } from './keys.js';
+import { toWindowRecord, type WindowRecord, type WindowStatus } from './records.js';
+
+export type ClaimableStatus = 'pending' | 'failed';
+
+export interface ClaimOptions {
+  leaseMs: number;
+  /** Epoch ms or Date; defaults to the clock. */
+  now?: number | Date;
+  /** Statuses that may be claimed outright: ['pending'] for a first pass, ['failed'] (or both) for a retry. */
+  allow: readonly ClaimableStatus[];
+}
+
+const NAMES = { '#status': 'status' };
+
+function epochMs(now: number | Date | undefined): number {
+  if (now === undefined) return Date.now();
+  return typeof now === 'number' ? now : now.getTime();
+}
+
+/** Runs `send` and turns a failed condition into `false`. */
+async function conditional(send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+export async function claimWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, opts: ClaimOptions): Promise<WindowRecord | null> {
+  if (owner === '') throw new UsageError('window lease owner is empty');
+  if (!(opts.leaseMs > 0)) throw new UsageError(`window lease must be positive, got ${opts.leaseMs}`);
+  for (const s of opts.allow) if (s !== 'pending' && s !== 'failed') throw new UsageError(`cannot claim windows in status ${JSON.stringify(s)}`);
+  const now = epochMs(opts.now);
+  const allowValues: Record<string, string> = {};
+  opts.allow.forEach((s, i) => (allowValues[`:allow${i}`] = s));
+  const expired = '(#status = :running AND leaseExpiresAt < :now)';
+  const claimable = opts.allow.length === 0 ? expired : `(#status IN (${Object.keys(allowValues).join(', ')}) OR ${expired})`;
+  let old: Record<string, unknown> | undefined;
+  const won = await conditional(async () => {
+    const out = await doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: windowKey(runId, start),
+        UpdateExpression: 'SET #status = :running, leaseOwner = :owner, leaseExpiresAt = :until, updatedAt = :ts ADD attempts :one',
+        // A live lease is never taken; an expired one is (its worker died or hung).
+        ConditionExpression: `attribute_exists(pk) AND ${claimable}`,
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ...allowValues, ':running': 'running', ':owner': owner, ':until': now + opts.leaseMs, ':ts': new Date(now).toISOString(), ':one': 1, ':now': now },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    old = out.Attributes;
+  });
+  if (!won || !old) return null;
+  const from = old.status as WindowStatus;
+  if (from !== 'running') await moveCount(doc, table, runId, from, 'running', {});
+  const attempts = typeof old.attempts === 'number' ? old.attempts + 1 : 1;
+  return toWindowRecord({ ...old, status: 'running', leaseOwner: owner, leaseExpiresAt: now + opts.leaseMs, updatedAt: new Date(now).toISOString(), attempts });
+}
+
+export async function completeWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }): Promise<boolean> {
+  const values: Record<string, unknown> = { ':done': 'succeeded', ':rows': result.rows, ':ms': result.durationMs, ':ts': new Date().toISOString() };
+  let set = '#status = :done, #rows = :rows, durationMs = :ms, updatedAt = :ts';
+  if (result.sourceRows !== undefined) {
+    set += ', sourceRows = :src';
+    values[':src'] = result.sourceRows;
+  }
+  const done = await finishTransition(doc, table, runId, start, owner, `SET ${set} REMOVE leaseOwner, leaseExpiresAt, lastError`, values);
+  if (done) await moveCount(doc, table, runId, 'running', 'succeeded', { rowsWritten: result.rows, sourceRows: result.sourceRows ?? 0 });
+  return done;
+}
+
+export async function failWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }): Promise<boolean> {
+  const values = { ':failed': 'failed', ':err': shortError(result.error), ':ms': result.durationMs, ':ts': new Date().toISOString() };
+  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :failed, lastError = :err, durationMs = :ms, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
+  if (done) await moveCount(doc, table, runId, 'running', 'failed', {});
+  return done;
+}
+
+/** running → done, only by the lease holder: false when the lease was lost (taken over after expiry). */
+function finishTransition(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+  return conditional(() =>
+    doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: windowKey(runId, start),
+        UpdateExpression: update,
+        ConditionExpression: 'leaseOwner = :owner AND #status = :running',
+        ExpressionAttributeNames: { ...NAMES, ...(update.includes('#rows') ? { '#rows': 'rows' } : {}) },
+        ExpressionAttributeValues: { ...values, ':owner': owner, ':running': 'running' },
+      }),
+    ),
+  );
+}
+
+async function moveCount(doc: DynamoDBDocumentClient, table: string, runId: string, from: WindowStatus, to: WindowStatus, add: { rowsWritten?: number; sourceRows?: number }): Promise<void> {
+  let set = 'counts.#from = counts.#from - :one, counts.#to = counts.#to + :one, updatedAt = :ts';
+  const values: Record<string, unknown> = { ':one': 1, ':ts': new Date().toISOString() };
+  if (add.rowsWritten) {
+    set += ', rowsWritten = rowsWritten + :rows';
+    values[':rows'] = add.rowsWritten;
+  }
+  if (add.sourceRows) {
+    set += ', sourceRows = sourceRows + :src';
+    values[':src'] = add.sourceRows;
+  }
+  const updated = await conditional(() =>
+    doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: runKey(runId),
+        UpdateExpression: `SET ${set}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#from': from, '#to': to },
+        ExpressionAttributeValues: values,
+      }),
+    ),
+  );
+  if (!updated) throw new OperationError(`run ${runId} has window records but no run record`);
+}
