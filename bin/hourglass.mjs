@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI is bundled to dist/ by `npm ci` (prepare script).
-import { main } from '../dist/hourglass.mjs';
+// The AWS SDK warns on every start under Node 20 about a support date; that is noise for a CLI.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { main } = await import('../dist/hourglass.mjs');
 
 process.exitCode = await main(process.argv.slice(2));

@@ -58,6 +58,15 @@ export class CliContext {
     return this.state;
   }
 
+  /** The clock. HOURGLASS_NOW (ISO-8601) pins it, for drills and the demo's fast-forward past a cut-over. */
+  now(): Date {
+    const pinned = process.env.HOURGLASS_NOW;
+    if (!pinned) return new Date();
+    const at = new Date(pinned);
+    if (Number.isNaN(at.getTime())) throw new UsageError(`HOURGLASS_NOW is not a time: ${pinned}`);
+    return at;
+  }
+
   async close(): Promise<void> {
     const closing: Promise<unknown>[] = [];
     if (this.driver) closing.push(this.driver.then((d) => d.close(), () => undefined));

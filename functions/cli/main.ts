@@ -12,6 +12,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./commands/migrate.js')).validateCommand,
   apply: async () => (await import('./commands/migrate.js')).applyCommand,
   revert: async () => (await import('./commands/migrate.js')).revertCommand,
+  plan: async () => (await import('./commands/backfill.js')).planCommand,
+  backfill: async () => (await import('./commands/backfill.js')).backfillCommand,
+  retry: async () => (await import('./commands/backfill.js')).retryCommand,
+  windows: async () => (await import('./commands/windows.js')).windowsCommand,
+  runs: async () => (await import('./commands/windows.js')).runsCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
 

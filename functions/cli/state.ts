@@ -27,7 +27,7 @@ export async function openStateStore(stateDir: string): Promise<StateHandle> {
     endpoint = local.endpoint;
   }
   const tableName = remoteTable ?? LOCAL_TABLE;
-  const client = createDocumentClient({ endpoint });
+  const client = await createDocumentClient({ endpoint });
   if (!remoteTable) await ensureTable(client, tableName);
   return {
     leases: new DynamoLeaseProvider(client, tableName),

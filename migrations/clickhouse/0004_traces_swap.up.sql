@@ -1,11 +1,14 @@
 -- Swap after the 0003 backfill is verified. Materialized views follow their TO table by
 -- name, so the order matters:
---   1. stop the old view (the old table is about to retire; rows at or after the cut-over
---      already reach traces_new through traces_mv_new);
---   2. create the final view, with SpanId, TO traces: until the swap it writes into the old
---      table only, which no longer has another writer;
+--   1. give the old table the new column (metadata only), so a view with SpanId can target it;
+--   2. replace the old view with the final one (with SpanId), still writing into the old
+--      table — rows at or after the cut-over reach traces_new through traces_mv_new anyway;
 --   3. swap atomically: readers of `traces` now see the rebuilt table, and traces_mv writes into it;
 --   4. drop the bridge view, which now points at the old table.
+-- traces_new receives each row exactly once throughout: through traces_mv_new before the
+-- swap, through traces_mv after it.
+ALTER TABLE traces ADD COLUMN IF NOT EXISTS SpanId String CODEC(ZSTD(1)) AFTER TraceId;
+
 DROP VIEW IF EXISTS traces_mv;
 
 CREATE MATERIALIZED VIEW traces_mv TO traces AS

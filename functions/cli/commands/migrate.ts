@@ -12,6 +12,7 @@ async function migrator(ctx: CliContext): Promise<Migrator> {
   const driver = await ctx.openDriver();
   return new Migrator(driver, set, {
     runId: (ctx.args.options['run-id'] as string | undefined) ?? `cli-${randomUUID()}`,
+    now: () => ctx.now(),
     lockTimeoutMs: integerArg(ctx.args.options['lock-timeout'], '--lock-timeout (ms)') ?? 60_000,
     onEvent: ctx.json ? undefined : (e) => printEvent(ctx, e),
     cutoverWindowMs: async (m) => {

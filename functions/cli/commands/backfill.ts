@@ -1,0 +1,130 @@
+// backfill, retry, plan: hourly windows from the command line, with a progress bar.
+import { randomUUID } from 'node:crypto';
+import { UsageError } from '../../engine/errors.js';
+import { parseUtcTime } from '../../engine/backfill/definition.js';
+import { parseWindowSize } from '../../engine/backfill/duration.js';
+import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
+import { finishRun } from '../../engine/backfill/finish.js';
+import { loadDefinition, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
+import { MAX_CONCURRENCY } from '../../engine/service/input.js';
+import { loadMigrationSet } from '../../engine/migrations/set.js';
+import type { RunRecord } from '../../engine/state/records.js';
+import type { ClaimableStatus } from '../../engine/state/window-transitions.js';
+import { integerArg } from '../args.js';
+import type { CliContext } from '../context.js';
+import { ProgressBar, human } from '../progress.js';
+
+function timeArg(ctx: CliContext, name: 'from' | 'to'): Date | undefined {
+  const value = ctx.args.options[name];
+  if (value === undefined) return undefined;
+  return parseUtcTime(String(value), (problem) => {
+    throw new UsageError(`--${name}: ${problem}`);
+  });
+}
+
+function versionArg(text: string | undefined): number {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) throw new UsageError(`invalid version "${text ?? ''}": expected a migration number such as 3`);
+  return Number(text);
+}
+
+function concurrencyArg(ctx: CliContext, fallback: number): number {
+  return integerArg(ctx.args.options.concurrency, '--concurrency', { min: 1, max: MAX_CONCURRENCY }) ?? fallback;
+}
+
+function latenessMs(ctx: CliContext): number {
+  const value = ctx.args.options.lateness;
+  return value === undefined ? 0 : parseWindowSize(String(value));
+}
+
+export async function planCommand(ctx: CliContext): Promise<number> {
+  const version = versionArg(ctx.args.positionals[0]);
+  const window = ctx.args.options.window as string | undefined;
+  if (window) parseWindowSize(window);
+  const from = timeArg(ctx, 'from');
+  const to = timeArg(ctx, 'to');
+  const set = loadMigrationSet(ctx.migrationsDir);
+  const driver = await ctx.openDriver();
+  const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1 });
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ version, from: p.from.toISOString(), to: p.to.toISOString(), window: p.def.window, windows: p.windows.length, batchSize: p.batchSize, strategy: p.def.strategy, warnings: p.warnings }));
+  } else {
+    ctx.io.out(`backfill ${version} (${p.name}) into ${p.def.target} · strategy ${p.def.strategy}`);
+    ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windows.length} windows of ${p.def.window} · batches of ${p.batchSize}`);
+    for (const w of p.warnings) ctx.io.err(`warning: ${w}`);
+  }
+  return 0;
+}
+
+export async function backfillCommand(ctx: CliContext): Promise<number> {
+  const resume = ctx.args.options.resume as string | undefined;
+  if (resume !== undefined) {
+    if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
+    return continueRun(ctx, resume, ['pending'], 'resume');
+  }
+  const version = versionArg(ctx.args.positionals[0]);
+  const window = ctx.args.options.window as string | undefined;
+  if (window) parseWindowSize(window);
+  const from = timeArg(ctx, 'from');
+  const to = timeArg(ctx, 'to');
+  const concurrency = concurrencyArg(ctx, 4);
+  const lateness = latenessMs(ctx);
+  const set = loadMigrationSet(ctx.migrationsDir);
+  const driver = await ctx.openDriver();
+  const { runs } = await ctx.openState();
+  const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now() });
+  for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
+  if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
+  return execute(ctx, planned.run, ['pending'], concurrency, planned.def.to.kind === 'cutover' ? lateness : null);
+}
+
+export async function retryCommand(ctx: CliContext): Promise<number> {
+  return continueRun(ctx, ctx.args.positionals[0], ['failed'], 'retry');
+}
+
+async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatus[], what: string): Promise<number> {
+  const { runs } = await ctx.openState();
+  const run = await runs.getRun(runId);
+  if (!run) throw new UsageError(`unknown run "${runId}"`);
+  await runs.reconcileRun(runId);
+  const concurrency = concurrencyArg(ctx, run.concurrency);
+  if (!ctx.json) ctx.io.err(`${what} run ${runId}: backfill ${run.migrationVersion} (${run.migrationName})`);
+  return execute(ctx, run, allow, concurrency, null);
+}
+
+async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[], concurrency: number, lateness: number | null): Promise<number> {
+  const set = loadMigrationSet(ctx.migrationsDir);
+  const driver = await ctx.openDriver();
+  const { runs } = await ctx.openState();
+  const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
+  await checkStrategy(driver, def);
+  const todo = (await runs.listWindows(run.runId)).filter((w) => w.status !== 'succeeded').length;
+  const bar = ctx.json ? null : new ProgressBar(todo, (t) => process.stderr.write(t));
+  await runs.updateRunStatus(run.runId, 'running');
+  const notAfter = lateness === null ? undefined : new Date(ctx.now().getTime() - lateness);
+  const result: ExecuteResult = await executeWindows(driver, runs, def, run.migrationVersion, {
+    runId: run.runId, owner: `cli-${process.pid}-${randomUUID().slice(0, 8)}`, concurrency, allow, notAfter,
+    onWindow: (e) => bar?.update(e),
+    beforeWindow: faultHook(ctx),
+  });
+  bar?.finish();
+  const final = await finishRun(runs, run.runId);
+  const summary = { runId: run.runId, status: final.status, windows: { total: final.windowCount, succeeded: final.counts.succeeded, failed: final.counts.failed, pending: final.counts.pending + final.counts.running }, rows: final.rowsWritten };
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify(summary));
+  } else {
+    ctx.io.out(`run ${final.runId} ${final.status}: ${final.counts.succeeded}/${final.windowCount} windows succeeded, ${final.counts.failed} failed, ${summary.windows.pending} pending · ${human(final.rowsWritten)} rows${result.skipped ? ` · ${result.skipped} skipped this pass` : ''}`);
+    if (final.counts.failed) ctx.io.out(`re-run the failed windows with: hourglass retry ${final.runId}`);
+    if (summary.windows.pending && lateness !== null) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
+  }
+  return final.status === 'succeeded' ? 0 : 1;
+}
+
+/** --fail-windows N: a fault hook for drills and tests — every Nth window fails once (first attempt only). */
+function faultHook(ctx: CliContext) {
+  const every = integerArg(ctx.args.options['fail-windows'], '--fail-windows', { min: 1 });
+  if (!every) return undefined;
+  return (w: { start: string; attempts: number }) => {
+    const hour = Math.floor(new Date(w.start).getTime() / 3_600_000);
+    if (w.attempts === 1 && hour % every === 0) throw new Error(`injected fault (--fail-windows ${every})`);
+  };
+}

@@ -1,0 +1,33 @@
+// windows <runId> and runs: read the bookkeeping.
+import { UsageError } from '../../engine/errors.js';
+import { WINDOW_STATUSES, type WindowStatus } from '../../engine/state/records.js';
+import type { CliContext } from '../context.js';
+import { human } from '../progress.js';
+
+export async function windowsCommand(ctx: CliContext): Promise<number> {
+  const runId = ctx.args.positionals[0];
+  const status = ctx.args.options.status as string | undefined;
+  if (status !== undefined && !WINDOW_STATUSES.includes(status as WindowStatus)) throw new UsageError(`invalid --status "${status}": expected ${WINDOW_STATUSES.join(', ')}`);
+  const { runs } = await ctx.openState();
+  if (!(await runs.getRun(runId))) throw new UsageError(`unknown run "${runId}"`);
+  const windows = await runs.listWindows(runId, status ? { status: status as WindowStatus } : {});
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ runId, windows: windows.map((w) => ({ start: w.start, end: w.end, status: w.status, attempts: w.attempts, rows: w.rows, ...(w.sourceRows !== undefined ? { sourceRows: w.sourceRows } : {}), ...(w.lastError ? { error: w.lastError } : {}) })) }));
+    return 0;
+  }
+  for (const w of windows) ctx.io.out(`${w.start}  ${w.status.padEnd(9)} attempts ${w.attempts}  rows ${String(w.rows).padStart(8)}${w.lastError ? `  ${w.lastError}` : ''}`);
+  ctx.io.out(`${windows.length} window(s)`);
+  return 0;
+}
+
+export async function runsCommand(ctx: CliContext): Promise<number> {
+  const { runs } = await ctx.openState();
+  const list = await runs.listRuns(20);
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ runs: list.map((r) => ({ runId: r.runId, version: r.migrationVersion, status: r.status, windows: r.windowCount, counts: r.counts, rows: r.rowsWritten, createdAt: r.createdAt })) }));
+    return 0;
+  }
+  if (list.length === 0) ctx.io.out('no runs yet');
+  for (const r of list) ctx.io.out(`${r.runId}  ${r.status.padEnd(9)} v${r.migrationVersion} ${r.migrationName}  ${r.counts.succeeded}/${r.windowCount} ok · ${r.counts.failed} failed · ${human(r.rowsWritten)} rows  ${r.createdAt}`);
+  return 0;
+}

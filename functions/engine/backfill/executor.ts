@@ -1,0 +1,93 @@
+// Runs the windows of a run: claims each in DynamoDB (a conditional write, so two workers
+// never run the same window), runs it, and records succeeded or failed. A window's failure
+// is recorded on its record and counted, never thrown: one bad hour cannot abort the run.
+// At most `concurrency` windows run at once; that is the database's load valve.
+import { shortError } from '../errors.js';
+import type { Driver } from '../drivers/driver.js';
+import type { RunStore } from '../state/run-store.js';
+import type { ClaimableStatus } from '../state/window-transitions.js';
+import type { WindowRecord } from '../state/records.js';
+import type { BackfillDefinition } from './definition.js';
+import { runWindow } from './strategies.js';
+
+export interface ExecuteOptions {
+  runId: string;
+  owner: string;
+  concurrency: number;
+  /** Which statuses may be claimed: ['pending'] first pass/resume, ['failed'] retry. */
+  allow: ClaimableStatus[];
+  leaseMs?: number;
+  /** Only windows of this batch (a Map child); all when undefined. */
+  batch?: number;
+  /** Windows ending after this are left pending (cut-over not yet passed plus lateness). */
+  notAfter?: Date;
+  onWindow?: (event: WindowEvent) => void;
+  /** Test hook: throw inside a window before its statement (fault injection). */
+  beforeWindow?: (w: WindowRecord) => Promise<void> | void;
+}
+
+export interface WindowEvent {
+  start: string;
+  end: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  rows: number;
+  durationMs: number;
+  error?: string;
+}
+
+export interface ExecuteResult {
+  succeeded: number;
+  failed: number;
+  /** Claimed elsewhere, already done, or held back by the cut-over. */
+  skipped: number;
+  rows: number;
+  /** Highest number of windows observed running at once (the concurrency proof). */
+  peakConcurrency: number;
+}
+
+export async function executeWindows(driver: Driver, runs: RunStore, def: BackfillDefinition, migrationVersion: number, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const leaseMs = opts.leaseMs ?? 15 * 60_000;
+  const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch }))
+    .filter((w) => w.status !== 'succeeded');
+  const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0 };
+  let running = 0;
+  let next = 0;
+
+  const one = async (candidate: WindowRecord): Promise<void> => {
+    if (opts.notAfter && new Date(candidate.end) > opts.notAfter) {
+      result.skipped++;
+      return;
+    }
+    const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow });
+    if (!claimed) {
+      result.skipped++;
+      return;
+    }
+    running++;
+    result.peakConcurrency = Math.max(result.peakConcurrency, running);
+    const started = Date.now();
+    const span = { start: new Date(claimed.start), end: new Date(claimed.end) };
+    try {
+      await opts.beforeWindow?.(claimed);
+      const out = await runWindow({ driver, def, windowKey: `${migrationVersion}:${claimed.start}` }, span);
+      const durationMs = Date.now() - started;
+      await runs.completeWindow(opts.runId, claimed.start, opts.owner, { rows: out.rows, sourceRows: out.sourceRows, durationMs });
+      result.succeeded++;
+      result.rows += out.rows;
+      opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'succeeded', rows: out.rows, durationMs });
+    } catch (error) {
+      const durationMs = Date.now() - started;
+      await runs.failWindow(opts.runId, claimed.start, opts.owner, { error, durationMs });
+      result.failed++;
+      opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'failed', rows: 0, durationMs, error: shortError(error) });
+    } finally {
+      running--;
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    while (next < candidates.length) await one(candidates[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, candidates.length)) }, worker));
+  return result;
+}

@@ -1,0 +1,86 @@
+// Plans a backfill run: checks everything a user could have got wrong *before* writing
+// anything (unknown version, no backfill, bad range, strategy not possible here), then
+// writes the run record and one record per window.
+import { randomBytes } from 'node:crypto';
+import type { Driver } from '../drivers/driver.js';
+import { UsageError } from '../errors.js';
+import { backfillText, type MigrationSet } from '../migrations/set.js';
+import type { RunStore } from '../state/run-store.js';
+import type { RunRecord } from '../state/records.js';
+import { parseBackfillDefinition, type BackfillDefinition } from './definition.js';
+import { formatWindowSize, parseWindowSize } from './duration.js';
+import { resolveRange } from './range.js';
+import { assertPartitionAligned } from './replace-partition.js';
+import { planWindows, chooseBatchSize, countWindows } from './windows.js';
+import { timeColumnWarnings } from './warnings.js';
+
+export interface PlanRequest {
+  version: number;
+  from?: Date;
+  to?: Date;
+  window?: string;
+  concurrency: number;
+  runId?: string;
+  now?: Date;
+}
+
+export interface PlannedRun {
+  run: RunRecord;
+  def: BackfillDefinition;
+  warnings: string[];
+  batches: number[];
+}
+
+export async function loadDefinition(set: MigrationSet, version: number, windowOverride?: string): Promise<{ def: BackfillDefinition; name: string }> {
+  const migration = set.migrations.find((m) => m.version === version);
+  if (!migration) throw new UsageError(`unknown version ${version}: no migration with that number in ${set.dir}`);
+  const text = await backfillText(migration);
+  if (!text) throw new UsageError(`migration ${version} (${migration.name}) has no backfill`);
+  const def = parseBackfillDefinition(text, migration);
+  if (windowOverride) {
+    def.windowMs = parseWindowSize(windowOverride);
+    def.window = formatWindowSize(def.windowMs);
+  }
+  return { def, name: migration.name };
+}
+
+export async function checkStrategy(driver: Driver, def: BackfillDefinition): Promise<void> {
+  if (def.strategy === 'dedup-token' && driver.engine !== 'clickhouse') throw new UsageError('strategy dedup-token is for ClickHouse only (PostgreSQL uses delete, in one transaction)');
+  if (def.strategy === 'replace-partition') await assertPartitionAligned(driver, def);
+}
+
+/** Everything up to (not including) writing: used by `plan` (a dry run) and `backfill`. */
+export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanRequest) {
+  const { def, name } = await loadDefinition(set, req.version, req.window);
+  await checkStrategy(driver, def);
+  const tracking = (await driver.readTracking()).find((row) => row.version === req.version);
+  if (req.from && req.to && !(req.from < req.to)) throw new UsageError(`--from ${req.from.toISOString()} is not before --to ${req.to.toISOString()}`);
+  const range = await resolveRange(driver, def, tracking, { from: req.from, to: req.to });
+  const from = range.from ?? range.to; // empty source: a zero-window run
+  if (from > range.to) throw new UsageError(`backfill range is reversed: from ${from.toISOString()} is after to ${range.to.toISOString()}`);
+  const count = from < range.to ? countWindows(from, range.to, def.windowMs) : 0;
+  const batchSize = chooseBatchSize(count);
+  const windows = count ? planWindows(from, range.to, def.windowMs, batchSize) : [];
+  const warnings = await timeColumnWarnings(driver, def);
+  return { def, name, from, to: range.to, windows, batchSize, warnings };
+}
+
+export async function planRun(driver: Driver, runs: RunStore, set: MigrationSet, req: PlanRequest): Promise<PlannedRun> {
+  const prepared = await prepareRun(driver, set, req);
+  const { def, windows, batchSize } = prepared;
+  const runId = req.runId ?? newRunId(req.version, req.now ?? new Date());
+  await runs.createRun({
+    runId, migrationVersion: req.version, migrationName: prepared.name, target: driver.display, engine: driver.engine,
+    rangeStart: prepared.from, rangeEnd: prepared.to, windowSize: def.window, windowCount: windows.length,
+    batchSize, concurrency: req.concurrency, strategy: def.strategy,
+  });
+  await runs.putWindows(runId, windows);
+  const run = (await runs.getRun(runId))!;
+  const batchCount = windows.length ? windows[windows.length - 1].batch + 1 : 0;
+  return { run, def, warnings: prepared.warnings, batches: Array.from({ length: batchCount }, (_, i) => i) };
+}
+
+export function newRunId(version: number, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `bf-${version}-${stamp}-${randomBytes(3).toString('hex')}`;
+}

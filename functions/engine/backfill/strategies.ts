@@ -1,0 +1,74 @@
+// Runs one window so that running it twice leaves exactly the same rows:
+//   delete            remove the window's range from the target, then insert (PostgreSQL: one transaction)
+//   dedup-token       ClickHouse insert_deduplication_token per window: a repeated insert is dropped
+//   replace-partition ClickHouse: build the window in a staging table, then REPLACE PARTITION
+// The statement runs inside the database (INSERT … SELECT); rows never pass through Node.
+import type { Driver, Executor } from '../drivers/driver.js';
+import type { BackfillDefinition } from './definition.js';
+import { replacePartitionWindow } from './replace-partition.js';
+
+export interface WindowSpan {
+  start: Date;
+  end: Date;
+}
+
+export interface WindowResult {
+  /** Rows in the target's window range after the window ran. */
+  rows: number;
+  /** What the definition's source-count says the window should hold, where defined. */
+  sourceRows?: number;
+}
+
+export interface WindowContext {
+  driver: Driver;
+  def: BackfillDefinition;
+  /** Stable across retries of the same window (dedup tokens and staging names derive from it). */
+  windowKey: string;
+}
+
+export async function runWindow(ctx: WindowContext, w: WindowSpan): Promise<WindowResult> {
+  const { driver, def } = ctx;
+  const params = { window_start: w.start, window_end: w.end };
+  let rows: number;
+  if (def.strategy === 'delete') {
+    rows = driver.transactional ? await driver.transaction((tx) => deleteThenInsert(tx, driver, def, w)) : await deleteThenInsert(driver, driver, def, w);
+  } else if (def.strategy === 'dedup-token') {
+    await driver.exec(withSettings(def.statement, { insert_deduplication_token: `hourglass:${ctx.windowKey}` }), params);
+    rows = await countWindow(driver, driver, def, w);
+  } else {
+    rows = await replacePartitionWindow(ctx, w);
+  }
+  const sourceRows = def.sourceCount ? await scalar(driver, def.sourceCount, params) : undefined;
+  return { rows, ...(sourceRows === undefined ? {} : { sourceRows }) };
+}
+
+async function deleteThenInsert(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan): Promise<number> {
+  const params = { window_start: w.start, window_end: w.end };
+  // A first run finds the range empty: skip the DELETE (on ClickHouse each is a mutation).
+  if ((await countWindow(exec, driver, def, w)) > 0) {
+    await exec.exec(`DELETE FROM ${qualified(driver, def.target)} WHERE ${driver.quoteIdentifier(def.timeColumn)} >= {window_start} AND ${driver.quoteIdentifier(def.timeColumn)} < {window_end}`, params);
+  }
+  await exec.exec(def.statement, params);
+  return countWindow(exec, driver, def, w);
+}
+
+export async function countWindow(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan, table = def.target): Promise<number> {
+  const column = driver.quoteIdentifier(def.timeColumn);
+  return scalar(exec, `SELECT count(*) AS n FROM ${qualified(driver, table)} WHERE ${column} >= {window_start} AND ${column} < {window_end}`, { window_start: w.start, window_end: w.end });
+}
+
+export async function scalar(exec: Executor, sql: string, params: Record<string, Date>): Promise<number> {
+  const rows = await exec.query(sql, params);
+  const value = rows[0] ? Object.values(rows[0])[0] : 0;
+  return Number(value ?? 0);
+}
+
+export function qualified(driver: Driver, name: string): string {
+  return name.split('.').map((part) => driver.quoteIdentifier(part)).join('.');
+}
+
+/** Appends a ClickHouse SETTINGS clause to an INSERT … SELECT (values are generated, not user text). */
+function withSettings(statement: string, settings: Record<string, string>): string {
+  const clause = Object.entries(settings).map(([k, v]) => `${k} = '${v.replace(/[^A-Za-z0-9:._-]/g, '')}'`).join(', ');
+  return `${statement}\nSETTINGS ${clause}`;
+}

@@ -1,0 +1,40 @@
+// Windows are half-open UTC intervals [start, end) on a grid of the window size; the
+// first and last may be partial. A run holds at most MAX_WINDOWS (documented cap:
+// 10 years of hourly windows is 87,600).
+import { UsageError } from '../errors.js';
+import type { PlannedWindow } from '../state/records.js';
+import { formatWindowSize } from './duration.js';
+
+export const MAX_WINDOWS = 100_000;
+
+export function countWindows(from: Date, to: Date, windowMs: number): number {
+  const first = Math.floor(from.getTime() / windowMs);
+  const last = Math.ceil(to.getTime() / windowMs);
+  return Math.max(0, last - first);
+}
+
+export function planWindows(from: Date, to: Date, windowMs: number, batchSize: number): PlannedWindow[] {
+  if (!(from < to)) throw new UsageError(`empty or reversed range: from ${from.toISOString()} is not before to ${to.toISOString()}`);
+  const count = countWindows(from, to, windowMs);
+  if (count > MAX_WINDOWS) {
+    throw new UsageError(`range ${from.toISOString()} … ${to.toISOString()} is ${count} windows of ${formatWindowSize(windowMs)}: more than the cap of ${MAX_WINDOWS} per run; use a larger --window or a shorter range`);
+  }
+  const windows: PlannedWindow[] = [];
+  let start = from.getTime();
+  const end = to.getTime();
+  while (start < end) {
+    const next = Math.min((Math.floor(start / windowMs) + 1) * windowMs, end);
+    windows.push({ start: new Date(start), end: new Date(next), batch: Math.floor(windows.length / batchSize) });
+    start = next;
+  }
+  return windows;
+}
+
+/** Batches keep the Map's inline items small (a number each) and each Lambda busy for a while. */
+export function chooseBatchSize(windowCount: number): number {
+  return Math.max(24, Math.ceil(windowCount / 2_000));
+}
+
+export function floorToGrid(at: Date, windowMs: number): Date {
+  return new Date(Math.floor(at.getTime() / windowMs) * windowMs);
+}
