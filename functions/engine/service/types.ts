@@ -46,6 +46,8 @@ export interface ApplyOutput {
 
 export interface PlanOutput {
   runId: string;
+  /** backfill or retry: what the Map's children should claim. */
+  mode: 'backfill' | 'retry';
   windowCount: number;
   batchSize: number;
   /** Batch numbers, passed inline to the Map: small even for 87,600 windows. */
@@ -58,6 +60,8 @@ export interface WindowBatchInput {
   runId: string;
   batch: number;
   target: string;
+  /** backfill: claim pending windows (and expired leases); retry: claim failed ones. Default backfill. */
+  mode?: 'backfill' | 'retry';
 }
 
 export interface WindowBatchOutput {

@@ -1,0 +1,113 @@
+// One function per state of the state machine. Each opens what it needs, does one step,
+// closes, and returns plain JSON. A window's failure is data (counted in the output and
+// on its record); anything else throws, for the state machine's Retry/Catch.
+import { executeWindows } from '../backfill/executor.js';
+import { finishRun, outcomeOf } from '../backfill/finish.js';
+import { loadDefinition, planRun } from '../backfill/plan.js';
+import type { Driver } from '../drivers/driver.js';
+import { UsageError, shortError } from '../errors.js';
+import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
+import { Migrator } from '../migrator/index.js';
+import { openDriver } from '../open-target.js';
+import { parseTargetUrl } from '../target-url.js';
+import { parseUtcTime } from '../backfill/definition.js';
+import { backfillText } from '../migrations/set.js';
+import { parseBackfillDefinition } from '../backfill/definition.js';
+import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
+import { verifyRun } from './verify-step.js';
+
+const DEFAULT_CONCURRENCY = 4;
+
+async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Driver, set: MigrationSet) => Promise<T>): Promise<T> {
+  const resolved = await env.resolveTarget(name);
+  const set = loadMigrationSet(resolved.migrationsDir);
+  const driver = await openDriver(parseTargetUrl(resolved.url), { leases: env.leases });
+  try {
+    return await fn(driver, set);
+  } finally {
+    await driver.close();
+  }
+}
+
+function time(value: string | undefined, key: string): Date | undefined {
+  if (value === undefined) return undefined;
+  return parseUtcTime(value, (problem) => {
+    throw new UsageError(`"${key}": ${problem}`);
+  });
+}
+
+export async function applyStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<ApplyOutput> {
+  return withTarget(env, input.target, async (driver, set) => {
+    const migrator = new Migrator(driver, set, {
+      runId: input.runId ?? `sfn-${input.action}`,
+      cutoverWindowMs: async (m) => {
+        const text = await backfillText(m);
+        return text ? parseBackfillDefinition(text, m).windowMs : 3_600_000;
+      },
+    });
+    if (input.action === 'revert') {
+      const result = await migrator.revert({ to: input.version });
+      return { applied: result.reverted, databaseVersion: result.status.databaseVersion };
+    }
+    // A backfill applies up to its own migration (which records the cut-over); apply takes `version` as --to.
+    const result = await migrator.apply({ to: input.version });
+    return { applied: result.applied.map(({ version, name, durationMs }) => ({ version, name, durationMs })), databaseVersion: result.status.databaseVersion };
+  });
+}
+
+export async function planStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<PlanOutput> {
+  if (input.action === 'retry') {
+    const runId = input.runId ?? '';
+    const run = await env.runs.getRun(runId);
+    if (!run) throw new UsageError(`unknown run "${runId}"`);
+    await env.runs.reconcileRun(runId);
+    const todo = await env.runs.failedOrStuckWindows(runId, Date.now());
+    const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => a - b);
+    return { runId, mode: 'retry', windowCount: todo.length, batchSize: run.batchSize, batches, concurrency: input.concurrency ?? run.concurrency, warnings: [] };
+  }
+  if (input.version === undefined) throw new UsageError('"version" is required for backfill');
+  return withTarget(env, input.target, async (driver, set) => {
+    const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
+    const planned = await planRun(driver, env.runs, set, {
+      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId,
+    });
+    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
+  });
+}
+
+export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput): Promise<WindowBatchOutput> {
+  const run = await env.runs.getRun(input.runId);
+  if (!run) throw new UsageError(`unknown run "${input.runId}"`);
+  return withTarget(env, input.target, async (driver, set) => {
+    const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
+    const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
+      runId: input.runId, owner: env.workerId, batch: input.batch, concurrency: 1,
+      allow: input.mode === 'retry' ? ['failed'] : ['pending'],
+      // A window that ends at the cut-over waits until it has passed.
+      notAfter: def.to.kind === 'cutover' ? new Date() : undefined,
+    });
+    return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows };
+  });
+}
+
+export async function verifyStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<VerifyOutput> {
+  return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, input.runId));
+}
+
+export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): Promise<FinalizeOutput> {
+  const error = input.error ? shortError(`${input.error.Error ?? 'Error'}: ${input.error.Cause ?? ''}`) : undefined;
+  if (!input.runId || (input.action !== 'backfill' && input.action !== 'retry')) {
+    return { status: error ? 'failed' : 'succeeded', ...(input.runId ? { runId: input.runId } : {}), ...(error ? { error } : {}) };
+  }
+  const existing = await env.runs.getRun(input.runId);
+  if (!existing) return { status: 'failed', runId: input.runId, error: error ?? `unknown run ${input.runId}` };
+  let run = await finishRun(env.runs, input.runId);
+  if (error) run = await env.runs.updateRunStatus(input.runId, 'failed', { error });
+  const outcome = error ? 'failed' : outcomeOf(run) === 'succeeded' ? 'succeeded' : outcomeOf(run) === 'failed' ? 'failed' : 'partial';
+  const c = run.counts;
+  return {
+    status: outcome, runId: run.runId,
+    windows: { total: run.windowCount, succeeded: c.succeeded, failed: c.failed, pending: c.pending + c.running },
+    rows: run.rowsWritten, ...(error ? { error } : {}),
+  };
+}
