@@ -2,6 +2,7 @@
 // Thin launcher: the CLI is bundled to dist/ by `npm ci` (prepare script).
 // The AWS SDK warns on every start under Node 20 about a support date; that is noise for a CLI.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.HOURGLASS_REPO_ROOT ??= new URL('..', import.meta.url).pathname;
 const { main } = await import('../dist/hourglass.mjs');
 
 process.exitCode = await main(process.argv.slice(2));

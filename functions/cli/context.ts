@@ -23,6 +23,8 @@ interface ConfigTarget {
 
 export class CliContext {
   readonly target: TargetUrl;
+  /** The URL as given (may hold a password): only handed to drivers, never printed. */
+  readonly targetUrlText: string;
   readonly migrationsDir: string;
   readonly stateDir: string;
   readonly json: boolean;
@@ -35,6 +37,7 @@ export class CliContext {
     const fromConfig = o.target !== undefined ? configTarget(cwd, String(o.target)) : {};
     const url = (o.url as string | undefined) ?? fromConfig.url ?? process.env.HOURGLASS_URL ?? DEFAULT_URL;
     this.target = parseTargetUrl(url);
+    this.targetUrlText = url;
     const migrations = (o.migrations as string | undefined) ?? fromConfig.migrations ?? `migrations/${this.target.engine}`;
     this.migrationsDir = resolve(cwd, migrations);
     this.stateDir = resolve(cwd, (o.state as string | undefined) ?? DEFAULT_STATE);

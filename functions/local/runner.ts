@@ -1,0 +1,86 @@
+// Runs the state machine definition that CDK synthesizes, locally, with
+// aws-local-stepfunctions: every Task state is bound by its name to the same handler
+// module the Lambda runs (its `invoke(env, event)`), given a local StepEnvironment
+// (dynalite, embedded engines). Nothing here re-states the flow: change the definition in
+// infra/ and the local run changes with it.
+import { TASK_HANDLERS, type TaskStateName } from '../../infra/state-names.js';
+import type { StepEnvironment } from '../engine/service/types.js';
+
+// aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+).
+const promiseCtor = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
+promiseCtor.withResolvers ??= <T>() => {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+type Invoke = (env: StepEnvironment, event: never) => Promise<unknown>;
+
+// Static imports keep the bundle self-contained; the map in infra/state-names.ts names the same files.
+import * as applyHandler from '../handlers/apply.js';
+import * as planHandler from '../handlers/plan.js';
+import * as windowHandler from '../handlers/window.js';
+import * as verifyHandler from '../handlers/verify.js';
+import * as finalizeHandler from '../handlers/finalize.js';
+
+const INVOKERS: Record<TaskStateName, Invoke> = {
+  Apply: applyHandler.invoke as Invoke,
+  Plan: planHandler.invoke as Invoke,
+  RunWindowBatch: windowHandler.invoke as Invoke,
+  Verify: verifyHandler.invoke as Invoke,
+  Finalize: finalizeHandler.invoke as Invoke,
+};
+
+export interface LocalExecution {
+  executionName: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output: unknown;
+  error?: { name: string; cause: string };
+  /** Every state entered, in order (Map children included). */
+  statesEntered: string[];
+}
+
+export interface RunLocallyOptions {
+  executionName: string;
+  onStateEntered?: (name: string) => void;
+}
+
+export async function runDefinitionLocally(definition: object, input: unknown, env: StepEnvironment, opts: RunLocallyOptions): Promise<LocalExecution> {
+  const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
+  for (const name of Object.keys(TASK_HANDLERS)) if (!(name in INVOKERS)) throw new Error(`no local binding for Task state ${name}`);
+  const handlers = Object.fromEntries(Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => invoke(env, event as never) as Promise<never>]));
+  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  const execution = machine.run(input as never, {
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      // Backoff between retries is AWS's business; locally a retry happens at once.
+      retryIntervalOverrides: Object.fromEntries(Object.keys(INVOKERS).map((name) => [name, 0])),
+    },
+    context: { Execution: { Name: opts.executionName, Id: `local:${opts.executionName}`, StartTime: new Date().toISOString(), Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
+  });
+  const statesEntered: string[] = [];
+  const logging = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (event.type === 'StateEntered') {
+        statesEntered.push(event.state.name);
+        opts.onStateEntered?.(event.state.name);
+      }
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await logging;
+    return { executionName: opts.executionName, status: 'SUCCEEDED', output, statesEntered };
+  } catch (error) {
+    await logging.catch(() => undefined);
+    if (!(error instanceof ExecutionError)) throw error;
+    const inner = (error as { cause?: unknown }).cause;
+    const name = inner instanceof Error ? inner.name : error.name;
+    const cause = inner instanceof Error ? inner.message : error.message;
+    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered };
+  }
+}

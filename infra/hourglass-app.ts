@@ -1,0 +1,40 @@
+// Builds the CDK app: the one place that reads configuration and attaches cdk-nag, used by the
+// CDK entry point (app.ts), the template tests and synth-definition.ts alike.
+import { App, Aspects } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { readConfig } from './config.js';
+import { HourglassStack } from './stack.js';
+
+// HOURGLASS_REPO_ROOT: set by bin/hourglass.mjs, since the bundled CLI lives in dist/.
+export const REPO_ROOT = (process.env.HOURGLASS_REPO_ROOT ?? fileURLToPath(new URL('..', import.meta.url))).replace(/\/$/, '');
+export const STACK_NAME = 'Hourglass';
+
+export interface CreateAppOptions {
+  /** Context on top of the CLI's (cdk.json, -c). Tests pass cdkJsonContext() plus overrides. */
+  context?: Record<string, unknown>;
+  /** false: skip esbuild bundling (placeholder code assets) — for tests that only read the template. */
+  bundle?: boolean;
+  outdir?: string;
+}
+
+export function createHourglassApp(options: CreateAppOptions = {}): { app: App; stack: HourglassStack } {
+  const context: Record<string, unknown> = { ...options.context };
+  if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
+  const app = new App({ context, outdir: options.outdir });
+  const config = readConfig(app.node, REPO_ROOT);
+  const stack = new HourglassStack(app, STACK_NAME, {
+    config,
+    repoRoot: REPO_ROOT,
+    description: 'Hourglass: schema migrations and hourly backfills for ClickHouse and PostgreSQL on Step Functions',
+  });
+  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  return { app, stack };
+}
+
+/** The context block of cdk.json: what the CLI would pass, for in-process synthesis. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(`${REPO_ROOT}/cdk.json`, 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
