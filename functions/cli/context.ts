@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../engine/errors.js';
 import { parseTargetUrl, type TargetUrl } from '../engine/target-url.js';
 import type { Driver } from '../engine/drivers/driver.js';
+import type { LeaseProvider } from '../engine/drivers/lease.js';
 import type { ParsedArgs } from './args.js';
 import { openStateStore, type StateHandle } from './state.js';
 
@@ -49,7 +50,8 @@ export class CliContext {
   async openDriver(): Promise<Driver> {
     this.driver ??= (async () => {
       const { openDriver } = await import('../engine/open-target.js');
-      const leases = this.target.engine === 'clickhouse' ? (await this.openState()).leases : undefined;
+      // The lease store starts only when a lock is really taken: a no-op apply never pays for it.
+      const leases: LeaseProvider | undefined = this.target.engine === 'clickhouse' ? { acquire: async (...args) => (await this.openState()).leases.acquire(...args) } : undefined;
       return openDriver(this.target, { leases });
     })();
     return this.driver;

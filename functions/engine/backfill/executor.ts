@@ -8,7 +8,7 @@ import type { RunStore } from '../state/run-store.js';
 import type { ClaimableStatus } from '../state/window-transitions.js';
 import type { WindowRecord } from '../state/records.js';
 import type { BackfillDefinition } from './definition.js';
-import { runWindow } from './strategies.js';
+import { countWindow, runWindow } from './strategies.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -50,6 +50,9 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch }))
     .filter((w) => w.status !== 'succeeded');
   const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0 };
+  // Only the claimer of a window writes its range, so a range empty now stays empty until
+  // its first attempt runs: one count for the batch saves a count per window.
+  const emptyAtStart = def.strategy === 'delete' && candidates.length > 0 && (await countWindow(driver, driver, def, { start: new Date(candidates[0].start), end: new Date(candidates[candidates.length - 1].end) })) === 0;
   let running = 0;
   let next = 0;
 
@@ -69,7 +72,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     const span = { start: new Date(claimed.start), end: new Date(claimed.end) };
     try {
       await opts.beforeWindow?.(claimed);
-      const out = await runWindow({ driver, def, windowKey: `${migrationVersion}:${claimed.start}` }, span);
+      const out = await runWindow({ driver, def, windowKey: `${migrationVersion}:${claimed.start}`, knownEmpty: emptyAtStart && claimed.attempts === 1 }, span);
       const durationMs = Date.now() - started;
       await runs.completeWindow(opts.runId, claimed.start, opts.owner, { rows: out.rows, sourceRows: out.sourceRows, durationMs });
       result.succeeded++;

@@ -5,7 +5,7 @@
 import { OperationError, UsageError } from '../errors.js';
 import type { Driver } from '../drivers/driver.js';
 import type { BackfillDefinition } from './definition.js';
-import { countWindow, qualified, type WindowContext, type WindowSpan } from './strategies.js';
+import { qualified, type WindowContext, type WindowSpan } from './strategies.js';
 
 const ALIGNED: { pattern: (col: string) => RegExp; windowMs: number }[] = [
   { pattern: (c) => new RegExp(`^(toDate|toYYYYMMDD|toStartOfDay)\\(${c}\\)$`), windowMs: 86_400_000 },
@@ -32,7 +32,7 @@ async function partitionKey(driver: Driver, table: string): Promise<string> {
   return rows[0].partition_key;
 }
 
-export async function replacePartitionWindow(ctx: WindowContext, w: WindowSpan): Promise<number> {
+export async function replacePartitionWindow(ctx: WindowContext, w: WindowSpan): Promise<void> {
   const { driver, def } = ctx;
   const staging = `${def.target.split('.').pop()}_hg_stage_${ctx.windowKey.replace(/[^A-Za-z0-9]/g, '').slice(-24)}`;
   const target = qualified(driver, def.target);
@@ -59,5 +59,4 @@ export async function replacePartitionWindow(ctx: WindowContext, w: WindowSpan):
   } finally {
     await driver.exec(`DROP TABLE IF EXISTS ${stage}`);
   }
-  return countWindow(driver, driver, def, w);
 }

@@ -24,32 +24,43 @@ export interface WindowContext {
   def: BackfillDefinition;
   /** Stable across retries of the same window (dedup tokens and staging names derive from it). */
   windowKey: string;
+  /** The window's range is known to be empty (first attempt, range empty when the batch began): skip the delete. */
+  knownEmpty?: boolean;
 }
 
 export async function runWindow(ctx: WindowContext, w: WindowSpan): Promise<WindowResult> {
   const { driver, def } = ctx;
   const params = { window_start: w.start, window_end: w.end };
-  let rows: number;
   if (def.strategy === 'delete') {
-    rows = driver.transactional ? await driver.transaction((tx) => deleteThenInsert(tx, driver, def, w)) : await deleteThenInsert(driver, driver, def, w);
-  } else if (def.strategy === 'dedup-token') {
-    await driver.exec(withSettings(def.statement, { insert_deduplication_token: `hourglass:${ctx.windowKey}` }), params);
-    rows = await countWindow(driver, driver, def, w);
-  } else {
-    rows = await replacePartitionWindow(ctx, w);
+    if (driver.transactional) return driver.transaction((tx) => deleteThenInsert(tx, driver, def, w, ctx.knownEmpty));
+    return deleteThenInsert(driver, driver, def, w, ctx.knownEmpty);
   }
-  const sourceRows = def.sourceCount ? await scalar(driver, def.sourceCount, params) : undefined;
-  return { rows, ...(sourceRows === undefined ? {} : { sourceRows }) };
+  if (def.strategy === 'dedup-token') {
+    await driver.exec(withSettings(def.statement, { insert_deduplication_token: `hourglass:${ctx.windowKey}` }), params);
+    return countResult(driver, driver, def, w);
+  }
+  await replacePartitionWindow(ctx, w);
+  return countResult(driver, driver, def, w);
 }
 
-async function deleteThenInsert(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan): Promise<number> {
+/** Rows in the target's window and, where defined, the source count: one round trip. */
+export async function countResult(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan): Promise<WindowResult> {
+  const column = driver.quoteIdentifier(def.timeColumn);
+  const target = `SELECT count(*) FROM ${qualified(driver, def.target)} WHERE ${column} >= {window_start} AND ${column} < {window_end}`;
+  const sql = def.sourceCount ? `SELECT (${target}) AS target_rows, (${def.sourceCount}) AS source_rows` : `SELECT (${target}) AS target_rows`;
+  const [row] = await exec.query<{ target_rows: unknown; source_rows?: unknown }>(sql, { window_start: w.start, window_end: w.end });
+  const rows = Number(row?.target_rows ?? 0);
+  return def.sourceCount ? { rows, sourceRows: Number(row?.source_rows ?? 0) } : { rows };
+}
+
+async function deleteThenInsert(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan, knownEmpty = false): Promise<WindowResult> {
   const params = { window_start: w.start, window_end: w.end };
-  // A first run finds the range empty: skip the DELETE (on ClickHouse each is a mutation).
-  if ((await countWindow(exec, driver, def, w)) > 0) {
+  // An empty range needs no DELETE (on ClickHouse each one is a mutation).
+  if (!knownEmpty && (await countWindow(exec, driver, def, w)) > 0) {
     await exec.exec(`DELETE FROM ${qualified(driver, def.target)} WHERE ${driver.quoteIdentifier(def.timeColumn)} >= {window_start} AND ${driver.quoteIdentifier(def.timeColumn)} < {window_end}`, params);
   }
   await exec.exec(def.statement, params);
-  return countWindow(exec, driver, def, w);
+  return countResult(exec, driver, def, w);
 }
 
 export async function countWindow(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan, table = def.target): Promise<number> {

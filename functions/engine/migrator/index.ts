@@ -64,6 +64,10 @@ export class Migrator {
       const planned = this.pending(status, to).map(({ m, resumeAt }) => ({ version: m.version, name: m.name, ...(resumeAt ? { resumeAt } : {}) }));
       return { dryRun: true, planned, applied: [], status };
     }
+    // Nothing pending (the common case at every deploy): answer without taking the lock.
+    const unlocked = await this.status();
+    assertNoDrift(unlocked);
+    if (this.pending(unlocked, to).length === 0) return { dryRun: false, planned: [], applied: [], status: unlocked };
     return this.locked(async () => {
       await this.driver.ensureTrackingTable();
       const rows = await this.driver.readTracking();

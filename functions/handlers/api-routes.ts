@@ -1,0 +1,171 @@
+// Routes of the HTTP API, separate from the Lambda entry so they can be tested with a real
+// state store (dynalite) and a stub of the Step Functions client (no local SFN API exists).
+//
+//   POST /runs               start a run (body: the execution input)           202 | 400 | 409
+//   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
+//   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
+//   POST /runs/{id}/retry    re-run only the failed windows (body: {target?, concurrency?})  202 | 400 | 404 | 409
+//
+// Retry is idempotent: the execution name is derived from the run and its current failed
+// windows, so the same request twice names the same execution (Step Functions returns the
+// running one for identical input, or ExecutionAlreadyExists → 409), and while a retry of the
+// run is running another one is refused with 409 instead of starting a second.
+import { createHash, randomBytes } from 'node:crypto';
+import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { UsageError } from '../engine/errors.js';
+import { parseRunInput } from '../engine/service/input.js';
+import type { RunAction, RunInput } from '../engine/service/types.js';
+import { assertRunId } from '../engine/state/keys.js';
+import type { RunRecord, WindowRecord } from '../engine/state/records.js';
+import type { RunStore } from '../engine/state/run-store.js';
+import { ConflictError, NotFoundError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+
+export interface ApiDeps {
+  runs: Pick<RunStore, 'getRun' | 'listWindows' | 'failedOrStuckWindows'>;
+  sfn: Pick<SFNClient, 'send'>;
+  stateMachineArn: string;
+  /** Configured target names. */
+  targets: string[];
+  now?: () => Date;
+}
+
+type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
+
+const ROUTES: Record<string, Record<string, Route>> = {
+  '/runs': { POST: startRun },
+  '/runs/{id}': { GET: getRun },
+  '/runs/{id}/windows': { GET: listWindows },
+  '/runs/{id}/retry': { POST: (request, deps) => retryRun(runIdParam(request), parseJsonBody(request, true), deps) },
+};
+
+export const WINDOW_PAGE_MAX = 1000;
+
+export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  try {
+    const methods = Object.hasOwn(ROUTES, request.resource) ? ROUTES[request.resource] : undefined;
+    if (!methods) throw new NotFoundError(`no such resource ${request.resource}`);
+    const route = Object.hasOwn(methods, request.httpMethod) ? methods[request.httpMethod] : undefined;
+    if (!route) return errorResponse(405, `${request.httpMethod} is not allowed on ${request.resource} (allowed: ${Object.keys(methods).join(', ')})`);
+    return await route(request, deps);
+  } catch (error) {
+    if (error instanceof UsageError) return errorResponse(400, error.message);
+    if (error instanceof NotFoundError) return errorResponse(404, error.message);
+    if (error instanceof ConflictError) return errorResponse(409, error.message, error.details);
+    throw error;
+  }
+}
+
+function runIdParam(request: ApiRequest): string {
+  const id = request.pathParameters?.id;
+  if (id === undefined || id === '') throw new UsageError('the run id is missing from the path');
+  return assertRunId(id);
+}
+
+async function existingRun(deps: ApiDeps, runId: string): Promise<RunRecord> {
+  const run = await deps.runs.getRun(runId);
+  if (!run) throw new NotFoundError(`run ${runId} not found`);
+  return run;
+}
+
+function checkTarget(deps: ApiDeps, target: string): void {
+  if (!deps.targets.includes(target)) throw new UsageError(`unknown target "${target}" (configured: ${deps.targets.join(', ')})`);
+}
+
+async function startRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const input = parseRunInput(parseJsonBody(request, false));
+  checkTarget(deps, input.target);
+  if (input.action === 'retry') return retryRun(input.runId ?? '', { target: input.target, ...(input.concurrency ? { concurrency: input.concurrency } : {}) }, deps);
+  if (input.runId !== undefined && (await deps.runs.getRun(input.runId))) {
+    throw new ConflictError(`run ${input.runId} already exists: re-run its failed windows with POST /runs/${input.runId}/retry`);
+  }
+  // The execution name is the run id (the state machine uses it when the input names none).
+  const name = input.runId ?? newRunId(input.action, (deps.now ?? (() => new Date()))());
+  const executionArn = await startExecution(deps, name, input);
+  return json(202, { runId: name, executionName: name, executionArn });
+}
+
+async function getRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  return json(200, await existingRun(deps, runIdParam(request)));
+}
+
+async function listWindows(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const runId = runIdParam(request);
+  const status = statusFilter(query(request, 'status'));
+  const limit = limitParam(query(request, 'limit'), WINDOW_PAGE_MAX, WINDOW_PAGE_MAX);
+  const after = afterParam(query(request, 'after'));
+  await existingRun(deps, runId);
+  const all = await deps.runs.listWindows(runId, status ? { status } : {});
+  const from = after === undefined ? all : all.filter((w) => w.start > after);
+  const page = from.slice(0, limit);
+  const next = from.length > limit ? page[page.length - 1]!.start : undefined;
+  return json(200, { runId, ...(status ? { status } : {}), count: page.length, windows: page, ...(next ? { next } : {}) });
+}
+
+async function retryRun(runId: string, body: unknown, deps: ApiDeps): Promise<ApiResponse> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UsageError('retry body must be a JSON object: {"target"?, "concurrency"?}');
+  const fields = body as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (key !== 'target' && key !== 'concurrency') throw new UsageError(`unknown retry field "${key.slice(0, 40)}" (known: target, concurrency)`);
+  const run = await existingRun(deps, assertRunId(runId));
+  const input = parseRunInput({ action: 'retry', runId, target: fields.target ?? targetOf(run, deps), ...(fields.concurrency !== undefined ? { concurrency: fields.concurrency } : {}) });
+  checkTarget(deps, input.target);
+  const todo = await deps.runs.failedOrStuckWindows(runId, (deps.now ?? (() => new Date()))());
+  if (todo.length === 0) throw new ConflictError(`run ${runId} has no failed windows to retry`, { counts: run.counts });
+  const prefix = retryPrefix(runId);
+  const running = await runningExecution(deps, prefix);
+  if (running) throw new ConflictError(`a retry of run ${runId} is already running`, { executionArn: running });
+  const name = `${prefix}${fingerprint(runId, todo)}`;
+  const executionArn = await startExecution(deps, name, input);
+  return json(202, { runId, executionName: name, executionArn, windows: todo.length });
+}
+
+/** The target a retry runs against: recorded on the run if the engine recorded it, else the only configured one. */
+function targetOf(run: RunRecord, deps: ApiDeps): string {
+  const recorded = (run as RunRecord & { targetName?: unknown }).targetName;
+  if (typeof recorded === 'string') return recorded;
+  if (deps.targets.length === 1) return deps.targets[0]!;
+  throw new UsageError(`run ${run.runId} does not record its target name: pass {"target": "<name>"} (configured: ${deps.targets.join(', ')})`);
+}
+
+async function startExecution(deps: ApiDeps, name: string, input: RunInput): Promise<string> {
+  try {
+    const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name, input: JSON.stringify(input) }));
+    return out.executionArn ?? executionArnOf(deps.stateMachineArn, name);
+  } catch (error) {
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    throw new ConflictError(`execution ${name} already exists (execution names are never reused)`, { executionArn: executionArnOf(deps.stateMachineArn, name) });
+  }
+}
+
+/** ARN of a running execution whose name starts with `prefix`, if any. */
+async function runningExecution(deps: ApiDeps, prefix: string): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const out = await deps.sfn.send(new ListExecutionsCommand({ stateMachineArn: deps.stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }));
+    const hit = out.executions?.find((e) => e.name?.startsWith(prefix));
+    if (hit) return hit.executionArn ?? executionArnOf(deps.stateMachineArn, hit.name ?? '');
+    nextToken = out.nextToken;
+    if (!nextToken) return undefined;
+  }
+  return undefined;
+}
+
+/** Execution names are at most 80 characters: 6 + 57 + 1 + 16. */
+export function retryPrefix(runId: string): string {
+  return `retry-${runId.slice(0, 57)}-`;
+}
+
+/** Changes whenever the set of windows to retry (or their attempt counts) changes. */
+export function fingerprint(runId: string, windows: readonly WindowRecord[]): string {
+  const hash = createHash('sha256').update(runId);
+  for (const w of [...windows].sort((a, b) => (a.start < b.start ? -1 : 1))) hash.update(`\n${w.start}:${w.status}:${w.attempts}`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+export function newRunId(action: RunAction, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${action}-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}

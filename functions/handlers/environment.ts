@@ -1,0 +1,63 @@
+// The StepEnvironment of a Lambda function, built once per container (module scope) and
+// reused by every invocation: DynamoDB clients, the run store, leases, and the target
+// resolver that reads connection URLs from Secrets Manager. Configuration comes from the
+// environment the stack sets: TABLE_NAME and HOURGLASS_TARGETS (no secrets in either).
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { UsageError } from '../engine/errors.js';
+import type { StepEnvironment } from '../engine/service/types.js';
+import { createDocumentClient } from '../engine/state/client.js';
+import { DynamoLeaseProvider } from '../engine/state/leases.js';
+import { RunStore } from '../engine/state/run-store.js';
+import { parseTargetsConfig, type TargetsConfig } from './target-config.js';
+import { createTargetResolver, type SecretReader } from './target-resolver.js';
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new UsageError(`environment variable ${name} is not set (the stack sets it)`);
+  return value;
+}
+
+export function targetsFromEnv(): TargetsConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(requiredEnv('HOURGLASS_TARGETS'));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new UsageError('HOURGLASS_TARGETS is not valid JSON');
+    throw error;
+  }
+  return parseTargetsConfig(raw, 'HOURGLASS_TARGETS');
+}
+
+async function secretsManagerReader(): Promise<SecretReader> {
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const client = new SecretsManagerClient({});
+  return {
+    secretString: async (secretId) => (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString,
+  };
+}
+
+async function build(): Promise<StepEnvironment> {
+  const tableName = requiredEnv('TABLE_NAME');
+  const targets = targetsFromEnv();
+  const [doc, secrets] = await Promise.all([createDocumentClient(), secretsManagerReader()]);
+  const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
+  return {
+    runs: new RunStore(doc, tableName),
+    leases: new DynamoLeaseProvider(doc, tableName),
+    resolveTarget: createTargetResolver({ targets, secrets, migrationsRoot: join(taskRoot, 'migrations') }),
+    // One invocation at a time per container: the container is the worker.
+    workerId: `${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'hourglass'}:${randomUUID()}`,
+  };
+}
+
+let environment: Promise<StepEnvironment> | undefined;
+
+/** The container's environment; a failed build is not cached, so the next invocation tries again. */
+export function lambdaEnvironment(): Promise<StepEnvironment> {
+  environment ??= build().catch((error: unknown) => {
+    environment = undefined;
+    throw error;
+  });
+  return environment;
+}

@@ -1,0 +1,58 @@
+// The shapes the state machine hands to each Task, and their validation. The definition
+// (infra/constructs/run-state-machine.ts) builds exactly these payloads; the local runner
+// passes the same ones, so handlers have no local-only branch.
+//
+// Run id: a run's id is its execution's name unless the input names one (retry names the run
+// it repairs; a backfill may name its own). Every step applies the same rule, so Apply, Plan,
+// Verify and Finalize all agree on the id without passing it between states.
+import { UsageError } from '../engine/errors.js';
+import { RUN_ID, TARGET_NAME, parseRunInput } from '../engine/service/input.js';
+import type { FinalizeInput, RunInput, WindowBatchInput } from '../engine/service/types.js';
+
+/** Apply, Plan and Verify: the execution input as given, and `$$.Execution.Name`. */
+export interface RunStepEvent {
+  input: unknown;
+  executionName?: string;
+}
+
+/** Finalize: the whole state data; `error` only when a Catch recorded one (other keys are ignored). */
+export interface FinalizeEvent extends RunStepEvent {
+  error?: { Error?: string; Cause?: string } | null;
+}
+
+function asObject(event: unknown, what: string): Record<string, unknown> {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) throw new UsageError(`${what} event must be a JSON object`);
+  return event as Record<string, unknown>;
+}
+
+export function runInputOf(event: RunStepEvent): RunInput {
+  const { input: raw, executionName } = asObject(event, 'step') as Partial<RunStepEvent>;
+  const input = parseRunInput(raw);
+  // retry always names the run it repairs (parseRunInput requires it); others default to the execution.
+  if (input.runId === undefined && typeof executionName === 'string' && RUN_ID.test(executionName)) input.runId = executionName;
+  return input;
+}
+
+export function finalizeInputOf(event: FinalizeEvent, input: RunInput): FinalizeInput {
+  const out: FinalizeInput = { action: input.action };
+  if (input.runId !== undefined) out.runId = input.runId;
+  const error = event.error;
+  if (error !== undefined && error !== null) {
+    const obj = asObject(error, 'caught error');
+    out.error = {};
+    if (typeof obj.Error === 'string') out.error.Error = obj.Error;
+    if (typeof obj.Cause === 'string') out.error.Cause = obj.Cause;
+  }
+  return out;
+}
+
+/** One Map item: built by the Map's ItemSelector from the plan. */
+export function windowBatchInputOf(event: unknown): WindowBatchInput {
+  const obj = asObject(event, 'window batch');
+  const { runId, batch, target, mode } = obj;
+  if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw new UsageError('window batch: "runId" must be a run id');
+  if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new UsageError('window batch: "batch" must be a non-negative whole number');
+  if (typeof target !== 'string' || !TARGET_NAME.test(target)) throw new UsageError('window batch: "target" must be a target name');
+  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry') throw new UsageError('window batch: "mode" must be backfill or retry');
+  return { runId, batch, target, ...(mode === undefined ? {} : { mode }) };
+}
