@@ -1,0 +1,146 @@
+// The run state machine (Standard, JSONPath):
+//
+//   ValidateInput → PrepareRun → RouteAction ─┬─ apply|backfill|revert → Apply → NeedsBackfill ─┬─ backfill → Plan
+//                                             ├─ retry → Plan → BackfillWindows (Map) → Verify ◄─┘ otherwise
+//                                             └─ verify → Verify → Finalize → RunOutcome → RunSucceeded | RunPartiallyFailed | RunFailed
+//
+// State data: {input, executionName, apply?, plan?, verify?, error?, finalize?}. `input` is the
+// execution input untouched (handlers validate it with parseRunInput); `error` appears only when
+// a Catch records {Error, Cause} there and jumps to Finalize, which ends the run as failed.
+//
+// The Map is a Distributed Map with STANDARD children: a child runs one batch of windows for up
+// to the Lambda's 15 minutes plus retries, which EXPRESS children (5-minute cap, at-least-once)
+// would not allow; and each batch appears as its own execution in the console, which is where
+// an operator looks when one hour misbehaves. Items come inline from Plan's output (batch
+// numbers, small even for 87,600 windows); the child reads its windows from DynamoDB. Results are
+// discarded (Finalize reads the counts from DynamoDB), so the payload never grows with the run.
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { INVALID_INPUT, RUN_FAILED, RUN_PARTIALLY_FAILED, STATE, type TaskStateName } from '../state-names.js';
+
+export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
+
+const { JsonPath, Condition } = sfn;
+const action = (value: string): sfn.Condition => Condition.stringEquals('$.input.action', value);
+
+export class RunStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, fns: StepFunctions) {
+    super(scope, id);
+    const runStepPayload = sfn.TaskInput.fromObject({ input: JsonPath.objectAt('$.input'), executionName: JsonPath.stringAt('$.executionName') });
+    // Without a payload the Task passes its whole input (the Map item, or Finalize's state data).
+    const task = (name: TaskStateName, payload: sfn.TaskInput | undefined, resultPath: string, timeout: Duration): tasks.LambdaInvoke => {
+      const t = new tasks.LambdaInvoke(this, name, {
+        lambdaFunction: fns[name],
+        ...(payload ? { payload } : {}),
+        // The function's own result is the state's result: no {Payload} envelope (the local runner returns it as is).
+        payloadResponseOnly: true,
+        // Lambda.ServiceException, AWSLambdaException, SdkClientException: 6 attempts, backoff ×2 from 2 s.
+        retryOnServiceExceptions: true,
+        resultPath,
+        taskTimeout: sfn.Timeout.duration(timeout),
+      });
+      t.addRetry({ errors: ['Lambda.TooManyRequestsException', ...RETRYABLE_ERRORS], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2, maxDelay: Duration.minutes(2), jitterStrategy: sfn.JitterType.FULL });
+      return t;
+    };
+
+    const invalidInput = new sfn.Fail(this, STATE.invalidInput, { error: INVALID_INPUT, cause: 'Execution input must be a JSON object with string "action" (apply, backfill, retry, verify, revert) and "target"' });
+    const runSucceeded = new sfn.Succeed(this, STATE.runSucceeded);
+    const runPartiallyFailed = new sfn.Fail(this, STATE.runPartiallyFailed, { error: RUN_PARTIALLY_FAILED, cause: 'Some windows failed (their records say why). Re-run just those: POST /runs/{id}/retry or {"action":"retry","runId":...}' });
+    const runFailed = new sfn.Fail(this, STATE.runFailed, { error: RUN_FAILED, cause: 'The run failed: see the Finalize output and the run record' });
+    const finalizeFailed = new sfn.Fail(this, STATE.finalizeFailed, { error: 'FinalizeFailed', cause: 'Finalize could not record the outcome: see the finalize function logs' });
+
+    // Finalize gets the whole state data: {input, executionName, error?} (error only after a Catch).
+    const finalize = task(STATE.finalize, undefined, '$.finalize', Duration.minutes(5));
+    finalize.addCatch(finalizeFailed, { resultPath: '$.finalizeError' });
+    finalize.next(
+      new sfn.Choice(this, STATE.runOutcome)
+        .when(Condition.stringEquals('$.finalize.status', 'succeeded'), runSucceeded)
+        .when(Condition.stringEquals('$.finalize.status', 'partial'), runPartiallyFailed)
+        .otherwise(runFailed),
+    );
+    const toFinalize = <T extends { addCatch(handler: sfn.IChainable, props?: sfn.CatchProps): unknown }>(state: T): T => {
+      state.addCatch(finalize, { resultPath: '$.error' });
+      return state;
+    };
+
+    const verify = toFinalize(task(STATE.verify, runStepPayload, '$.verify', Duration.minutes(15)));
+    verify.next(finalize);
+
+    const windowBatch = task(STATE.runWindowBatch, undefined, '$', Duration.minutes(15));
+    // A timed-out batch leaves its windows leased; the retry reclaims them once the leases expire.
+    windowBatch.addRetry({ errors: ['Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2 });
+    const backfill = toFinalize(
+      new sfn.DistributedMap(this, STATE.backfillWindows, {
+        itemsPath: '$.plan.batches',
+        itemSelector: { runId: JsonPath.stringAt('$.plan.runId'), mode: JsonPath.stringAt('$.plan.mode'), target: JsonPath.stringAt('$.input.target'), batch: JsonPath.numberAt('$$.Map.Item.Value') },
+        // Plan returns the input's concurrency with the default applied: the database's load valve.
+        maxConcurrencyPath: '$.plan.concurrency',
+        mapExecutionType: sfn.StateMachineType.STANDARD,
+        label: 'WindowBatch',
+        resultPath: JsonPath.DISCARD,
+      }),
+    );
+    backfill.itemProcessor(windowBatch).next(verify);
+
+    const plan = toFinalize(task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(15)));
+    plan.next(backfill);
+
+    const apply = toFinalize(task(STATE.apply, runStepPayload, '$.apply', Duration.minutes(15)));
+    apply.next(new sfn.Choice(this, STATE.needsBackfill).when(action('backfill'), plan).otherwise(verify));
+
+    const route = new sfn.Choice(this, STATE.routeAction)
+      .when(Condition.or(action('apply'), action('backfill'), action('revert')), apply)
+      .when(action('retry'), plan)
+      .when(action('verify'), verify)
+      .otherwise(invalidInput);
+    const prepare = new sfn.Pass(this, STATE.prepareRun, {
+      comment: 'Keeps the input untouched under $.input; the execution name is the run id unless the input names one',
+      parameters: { input: JsonPath.objectAt('$'), executionName: JsonPath.stringAt('$$.Execution.Name') },
+    });
+    const present = (path: string): sfn.Condition => Condition.and(Condition.isPresent(path), Condition.isString(path));
+    const validate = new sfn.Choice(this, STATE.validateInput, { comment: 'Coarse shape check; every handler validates fully with parseRunInput' })
+      .when(Condition.not(Condition.and(present('$.action'), present('$.target'))), invalidInput)
+      .otherwise(prepare.next(route));
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(validate),
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      timeout: Duration.days(7),
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: 'Hourglass run: apply migrations, backfill hourly windows, verify, finalize',
+    });
+    NagSuppressions.addResourceSuppressions(
+      this.stateMachine, // its role's default policy and the Distributed Map policy
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: 'Added by CDK for execution logging (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray tracing: these actions support no resource-level permissions.',
+          appliesTo: ['Resource::*'],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: "lambda:InvokeFunction on this stack's five step functions and their versions/aliases (<fn>:*), as CDK grants it: no other function is reachable.",
+          appliesTo: [{ regex: '/^Resource::<[A-Za-z0-9]+Function[0-9A-F]{8}\\.Arn>:\\*$/' }],
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: "The Distributed Map must describe, stop and redrive its own child executions, whose names Step Functions generates: scoped to executions of this state machine (execution:<its name>:*).",
+          appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*:\\*$/' }],
+        },
+      ],
+      true,
+    );
+  }
+}

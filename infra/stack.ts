@@ -1,0 +1,122 @@
+// The Hourglass stack: state table, six functions, the run state machine, the HTTP API,
+// EventBridge triggers, and alerts. Each function gets only its own table, secret and
+// state-machine permissions (see FUNCTIONS below).
+import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import { STATE } from './state-names.js';
+import type { HourglassConfig, VpcConfig } from './config.js';
+import { HourglassFunction, type VpcPlacement } from './constructs/hourglass-function.js';
+import { RunAlerts } from './constructs/run-alerts.js';
+import { RunApi } from './constructs/run-api.js';
+import { RunStateMachine } from './constructs/run-state-machine.js';
+import { RunTriggers } from './constructs/run-triggers.js';
+import { StateTable } from './constructs/state-table.js';
+
+export type FunctionName = 'apply' | 'plan' | 'window' | 'verify' | 'finalize' | 'api';
+
+interface FunctionSpec {
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+  /** Opens targets: reads their secrets and needs migrations/ in its bundle. */
+  opensTargets: boolean;
+  table: 'read' | 'readWrite';
+}
+
+const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
+  apply: { description: 'Hourglass Apply: pending migrations under the target lock', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
+  plan: { description: 'Hourglass Plan: window records and batches of a backfill or retry', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
+  window: { description: 'Hourglass window batch: claims and runs backfill windows', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
+  verify: { description: 'Hourglass Verify: live schema and window counts', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'read' },
+  finalize: { description: 'Hourglass Finalize: rolls up window counts, decides the outcome', memorySize: 512, timeout: Duration.minutes(5), opensTargets: false, table: 'readWrite' },
+  api: { description: 'Hourglass HTTP API: start runs, read runs and windows, retry', memorySize: 512, timeout: Duration.seconds(29), opensTargets: false, table: 'read' },
+};
+
+export interface HourglassStackProps extends StackProps {
+  config: HourglassConfig;
+  repoRoot: string;
+}
+
+export class HourglassStack extends Stack {
+  readonly state: StateTable;
+  readonly functions: Record<FunctionName, HourglassFunction>;
+  readonly runs: RunStateMachine;
+  readonly api: RunApi;
+  readonly alerts: RunAlerts;
+  readonly triggers: RunTriggers;
+
+  constructor(scope: Construct, id: string, props: HourglassStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.state = new StateTable(this, 'State');
+    const vpc = config.vpc ? this.placement(config.vpc) : undefined;
+    const environment = { TABLE_NAME: this.state.table.tableName, HOURGLASS_TARGETS: JSON.stringify(config.targets) };
+    // A secret's ARN ends in a random 6-character suffix; a name-configured secret is matched by
+    // exactly that pattern (CDK's own convention), never by a wildcard.
+    const secretArns = Object.values(config.targets).map((target) =>
+      target.secretArn ?? this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${target.secretName ?? ''}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    );
+
+    const make = (name: FunctionName, extraEnv: Record<string, string> = {}): HourglassFunction => {
+      const spec = FUNCTIONS[name];
+      const fn = new HourglassFunction(this, `${name[0]!.toUpperCase()}${name.slice(1)}Function`, {
+        handler: name,
+        description: spec.description,
+        repoRoot: props.repoRoot,
+        memorySize: spec.memorySize,
+        timeout: spec.timeout,
+        environment: { ...environment, ...extraEnv },
+        withMigrations: spec.opensTargets,
+        vpc,
+      });
+      if (spec.table === 'readWrite') this.state.grantReadWrite(fn.role);
+      else this.state.grantRead(fn.role);
+      if (spec.opensTargets) fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+      return fn;
+    };
+    const apply = make('apply');
+    const plan = make('plan');
+    const window = make('window');
+    const verify = make('verify');
+    const finalize = make('finalize');
+
+    this.runs = new RunStateMachine(this, 'Runs', {
+      [STATE.apply]: apply.function,
+      [STATE.plan]: plan.function,
+      [STATE.runWindowBatch]: window.function,
+      [STATE.verify]: verify.function,
+      [STATE.finalize]: finalize.function,
+    });
+    const stateMachine = this.runs.stateMachine;
+
+    const api = make('api', { STATE_MACHINE_ARN: stateMachine.stateMachineArn });
+    // StartExecution to start runs; ListExecutions to see whether a retry of a run is already running.
+    api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+    this.functions = { apply, plan, window, verify, finalize, api };
+    this.api = new RunApi(this, 'Http', { handler: api.function });
+    this.triggers = new RunTriggers(this, 'Triggers', { stateMachine, schedules: config.schedules });
+    this.alerts = new RunAlerts(this, 'Alerts', { stateMachine });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API (IAM-signed requests)' });
+    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
+    new CfnOutput(this, 'TableName', { value: this.state.table.tableName });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
+  }
+
+  private placement(config: VpcConfig): VpcPlacement {
+    // Subnets are selected by id below; the AZ list is only a required attribute, resolved at deploy.
+    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: config.vpcId, availabilityZones: Fn.getAzs() });
+    Annotations.of(vpc).acknowledgeWarning('@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones', 'Functions are placed by explicit subnet ids; nothing selects subnets by AZ at synth');
+    const subnets = config.subnetIds.map((id) => {
+      const subnet = ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id);
+      Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Lambda placement needs only the subnet id');
+      return subnet;
+    });
+    const securityGroups = config.securityGroupIds
+      ? config.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg-${id}`, id))
+      : [new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', { vpc, description: 'Hourglass functions: egress to targets and AWS APIs, no ingress', allowAllOutbound: true })];
+    return { vpc, subnets, securityGroups };
+  }
+}
