@@ -61,7 +61,10 @@ export class Migrator {
       // Reads only: no lock, no tracking table created.
       const status = await this.status();
       assertNoDrift(status);
-      const planned = this.pending(status, to).map(({ m, resumeAt }) => ({ version: m.version, name: m.name, ...(resumeAt ? { resumeAt } : {}) }));
+      const pendingRuns = this.pending(status, to);
+      // A dry run refuses what the real run would: a TypeScript module that fails to import.
+      for (const { m } of pendingRuns) if (m.form === 'ts') await loadTypeScriptMigration(m);
+      const planned = pendingRuns.map(({ m, resumeAt }) => ({ version: m.version, name: m.name, ...(resumeAt ? { resumeAt } : {}) }));
       return { dryRun: true, planned, applied: [], status };
     }
     // Nothing pending (the common case at every deploy): answer without taking the lock.
@@ -69,12 +72,14 @@ export class Migrator {
     assertNoDrift(unlocked);
     if (this.pending(unlocked, to).length === 0) return { dryRun: false, planned: [], applied: [], status: unlocked };
     return this.locked(async () => {
-      await this.driver.ensureTrackingTable();
+      // Every check (drift, TypeScript imports) before the first write: bad input changes
+      // nothing, not even by creating the tracking table. readTracking never creates it.
       const rows = await this.driver.readTracking();
       const before = computeStatus(this.driver.display, this.set, rows);
       assertNoDrift(before);
       const pending = this.pending(before, to);
       for (const { m } of pending) if (m.form === 'ts') await loadTypeScriptMigration(m);
+      await this.driver.ensureTrackingTable();
       const applied: AppliedMigration[] = [];
       const byVersion = new Map(rows.map((r) => [r.version, r]));
       for (const { m } of pending) applied.push(await applyOne(this.driver, m, byVersion.get(m.version), this.opts));
