@@ -1,0 +1,269 @@
+// The HTTP API's routing and validation against a real state store (dynalite) and a stub of
+// the Step Functions client at the SDK level (no local Step Functions API exists). The stub
+// keeps Step Functions' documented naming rules: a name is never reused, except that the same
+// name with identical input while RUNNING returns the running execution.
+import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RunStore } from '../../functions/engine/state/run-store.js';
+import { handleApiRequest, type ApiDeps } from '../../functions/handlers/api-routes.js';
+import type { ApiRequest } from '../../functions/handlers/api-http.js';
+import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
+import { hourlyPlan, newRun } from '../state/run-fixture.js';
+
+const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Runs';
+
+class FakeStepFunctions {
+  readonly executions = new Map<string, { input: string; status: 'RUNNING' | 'SUCCEEDED' }>();
+  readonly sent: string[] = [];
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof StartExecutionCommand) {
+      const { name = '', input = '', stateMachineArn } = command.input;
+      this.sent.push(`start ${name}`);
+      expect(stateMachineArn).toBe(SM);
+      const arn = `${SM.replace(':stateMachine:', ':execution:')}:${name}`;
+      const existing = this.executions.get(name);
+      if (existing && !(existing.status === 'RUNNING' && existing.input === input)) throw new ExecutionAlreadyExists({ message: `Execution Already Exists: '${arn}'`, $metadata: {} });
+      if (!existing) this.executions.set(name, { input, status: 'RUNNING' });
+      return { executionArn: arn, startDate: new Date() };
+    }
+    if (command instanceof ListExecutionsCommand) {
+      this.sent.push('list');
+      const running = [...this.executions].filter(([, e]) => e.status === 'RUNNING');
+      return { executions: running.map(([name]) => ({ name, executionArn: `${SM}:${name}`, status: 'RUNNING' })) };
+    }
+    throw new Error(`unexpected command ${String(command)}`);
+  }
+  inputOf(name: string): unknown {
+    return JSON.parse(this.executions.get(name)?.input ?? 'null');
+  }
+}
+
+let fx: DynamoFixture;
+let store: RunStore;
+let sfn: FakeStepFunctions;
+let deps: ApiDeps;
+
+beforeAll(async () => {
+  fx = await startDynamoFixture();
+});
+afterAll(async () => {
+  await fx?.close();
+});
+beforeEach(async () => {
+  store = new RunStore(fx.doc, await fx.freshTable());
+  sfn = new FakeStepFunctions();
+  deps = { runs: store, sfn: sfn as unknown as Pick<SFNClient, 'send'>, stateMachineArn: SM, targets: ['analytics'], now: () => new Date('2024-03-01T12:00:00Z') };
+});
+
+function request(httpMethod: string, resource: string, opts: { id?: string; body?: unknown; query?: Record<string, string> } = {}): ApiRequest {
+  return {
+    httpMethod,
+    resource,
+    pathParameters: opts.id === undefined ? null : { id: opts.id },
+    queryStringParameters: opts.query ?? null,
+    body: opts.body === undefined ? null : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
+  };
+}
+
+async function call(req: ApiRequest): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await handleApiRequest(req, deps);
+  expect(res.headers['content-type']).toBe('application/json');
+  return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };
+}
+
+/** A planned run of 6 hourly windows: windows 1 and 4 failed, the others succeeded. */
+async function seedPartialRun(runId: string): Promise<void> {
+  await store.createRun(newRun(runId, { windowCount: 6, batchSize: 3 }));
+  const plan = hourlyPlan(6, undefined, 3);
+  await store.putWindows(runId, plan);
+  for (const [i, w] of plan.entries()) {
+    await store.claimWindow(runId, w.start, 'worker-1', { leaseMs: 60_000, allow: ['pending'] });
+    if (i === 1 || i === 4) await store.failWindow(runId, w.start, 'worker-1', { error: new Error('boom'), durationMs: 5 });
+    else await store.completeWindow(runId, w.start, 'worker-1', { rows: 10, durationMs: 5 });
+  }
+}
+
+describe('POST /runs', () => {
+  it('starts an execution with the validated input, named by a new run id', async () => {
+    const body = { action: 'backfill', target: 'analytics', version: 3, from: '2024-01-01T00:00:00Z', to: '2024-01-02T00:00:00Z', concurrency: 8 };
+    const res = await call(request('POST', '/runs', { body }));
+    expect(res.status).toBe(202);
+    expect(res.body.runId).toMatch(/^backfill-20240301T120000Z-[0-9a-f]{6}$/);
+    expect(res.body.executionName).toBe(res.body.runId);
+    expect(res.body.executionArn).toBe(`arn:aws:states:eu-west-1:123456789012:execution:Runs:${String(res.body.runId)}`);
+    expect(sfn.sent).toEqual([`start ${String(res.body.runId)}`]);
+    expect(sfn.inputOf(String(res.body.runId))).toEqual(body);
+  });
+
+  it('uses a given run id as the execution name; the same request twice starts one execution', async () => {
+    const body = { action: 'backfill', target: 'analytics', version: 3, runId: 'spanid-2024' };
+    const first = await call(request('POST', '/runs', { body }));
+    const second = await call(request('POST', '/runs', { body }));
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.body.executionArn).toBe(first.body.executionArn);
+    expect([...sfn.executions.keys()]).toEqual(['spanid-2024']);
+  });
+
+  it('refuses a run id that already exists with 409', async () => {
+    await seedPartialRun('taken');
+    const res = await call(request('POST', '/runs', { body: { action: 'backfill', target: 'analytics', version: 3, runId: 'taken' } }));
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('run taken already exists: re-run its failed windows with POST /runs/taken/retry');
+    expect(sfn.sent).toEqual([]);
+  });
+
+  it.each([
+    [null, 'request body is required: a JSON object'],
+    ['{"action": "apply",', 'request body is not valid JSON'],
+    [[1, 2], 'input must be a JSON object'],
+    [{ action: 'apply', target: 'analytics', extra: 1 }, 'unknown input field "extra"'],
+    [{ action: 'drop', target: 'analytics' }, '"action" must be one of apply, backfill, retry, verify, revert'],
+    [{ action: 'apply', target: "analytics'; DROP TABLE runs; --" }, '"target" must be a target name'],
+    [{ action: 'apply', target: '../etc/passwd' }, '"target" must be a target name'],
+    [{ action: 'backfill', target: 'analytics', version: 3, runId: '../x' }, '"runId" must be letters, digits'],
+    [{ action: 'backfill', target: 'analytics' }, '"version" is required for backfill'],
+    [{ action: 'apply', target: 'analytics', concurrency: 0 }, '"concurrency" must be a whole number from 1 to 64'],
+    [{ action: 'apply', target: 'analytics', concurrency: '4' }, '"concurrency" must be a whole number from 1 to 64'],
+    [{ action: 'backfill', target: 'analytics', version: 3, from: 'yesterday' }, '"from":'],
+    [{ action: 'apply', target: 'billing' }, 'unknown target "billing" (configured: analytics)'],
+  ])('answers 400 with one clear line for %j', async (body, message) => {
+    const res = await call(request('POST', '/runs', { body: body === null ? undefined : body }));
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toContain(message);
+    expect(String(res.body.error)).not.toContain('\n');
+    expect(sfn.sent).toEqual([]);
+  });
+});
+
+describe('GET /runs/{id} and /runs/{id}/windows', () => {
+  it('returns the run with its window counts', async () => {
+    await seedPartialRun('run-1');
+    const res = await call(request('GET', '/runs/{id}', { id: 'run-1' }));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ runId: 'run-1', windowCount: 6, counts: { pending: 0, running: 0, succeeded: 4, failed: 2 }, rowsWritten: 40 });
+    expect(res.body).not.toHaveProperty('pk');
+  });
+
+  it.each(['../x', "'; DROP TABLE runs; --", 'a'.repeat(81), 'RUN#1', '-x'])('answers 400 for the run id %j', async (id) => {
+    for (const resource of ['/runs/{id}', '/runs/{id}/windows', '/runs/{id}/retry']) {
+      const res = await call(request(resource.endsWith('retry') ? 'POST' : 'GET', resource, { id }));
+      expect(res.status, resource).toBe(400);
+      expect(String(res.body.error)).toMatch(/^invalid run id /);
+    }
+    expect(sfn.sent).toEqual([]);
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    for (const resource of ['/runs/{id}', '/runs/{id}/windows']) {
+      const res = await call(request('GET', resource, { id: 'nope' }));
+      expect(res).toEqual({ status: 404, body: { error: 'run nope not found' } });
+    }
+  });
+
+  it('filters windows by status and pages by window start', async () => {
+    await seedPartialRun('run-2');
+    const failed = await call(request('GET', '/runs/{id}/windows', { id: 'run-2', query: { status: 'failed' } }));
+    expect(failed.status).toBe(200);
+    expect((failed.body.windows as { start: string; status: string; lastError: string }[]).map((w) => [w.start, w.status, w.lastError])).toEqual([
+      ['2024-01-01T01:00:00.000Z', 'failed', 'boom'],
+      ['2024-01-01T04:00:00.000Z', 'failed', 'boom'],
+    ]);
+    const page1 = await call(request('GET', '/runs/{id}/windows', { id: 'run-2', query: { limit: '4' } }));
+    expect(page1.body.count).toBe(4);
+    expect(page1.body.next).toBe('2024-01-01T03:00:00.000Z');
+    const page2 = await call(request('GET', '/runs/{id}/windows', { id: 'run-2', query: { limit: '4', after: String(page1.body.next) } }));
+    expect((page2.body.windows as { start: string }[]).map((w) => w.start)).toEqual(['2024-01-01T04:00:00.000Z', '2024-01-01T05:00:00.000Z']);
+    expect(page2.body).not.toHaveProperty('next');
+  });
+
+  it.each([
+    [{ status: 'broken' }, '"status" must be one of pending, running, succeeded, failed'],
+    [{ status: "failed' OR 1=1" }, '"status" must be one of'],
+    [{ limit: '0' }, '"limit" must be a whole number from 1 to 1000'],
+    [{ limit: '1e3' }, '"limit" must be a whole number'],
+    [{ after: 'yesterday' }, '"after" must be a UTC instant'],
+  ])('answers 400 for the query %j', async (query, message) => {
+    await seedPartialRun('run-3');
+    const res = await call(request('GET', '/runs/{id}/windows', { id: 'run-3', query }));
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toContain(message);
+  });
+});
+
+describe('POST /runs/{id}/retry', () => {
+  it('starts one execution that re-runs only the failed windows, and refuses a second while it runs', async () => {
+    await seedPartialRun('run-4');
+    const first = await call(request('POST', '/runs/{id}/retry', { id: 'run-4' }));
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ runId: 'run-4', windows: 2 });
+    const name = String(first.body.executionName);
+    expect(name).toMatch(/^retry-run-4-[0-9a-f]{16}$/);
+    expect(sfn.inputOf(name)).toEqual({ action: 'retry', target: 'analytics', runId: 'run-4' });
+
+    const second = await call(request('POST', '/runs/{id}/retry', { id: 'run-4' }));
+    expect(second.status).toBe(409);
+    expect(second.body).toEqual({ error: 'a retry of run run-4 is already running', executionArn: `${SM}:${name}` });
+    expect(sfn.executions.size).toBe(1);
+  });
+
+  it('names the execution after the failed windows: same windows, same name; changed windows, new execution', async () => {
+    await seedPartialRun('run-5');
+    const first = await call(request('POST', '/runs/{id}/retry', { id: 'run-5', body: { concurrency: 2 } }));
+    const name = String(first.body.executionName);
+    expect(sfn.inputOf(name)).toEqual({ action: 'retry', target: 'analytics', runId: 'run-5', concurrency: 2 });
+    sfn.executions.get(name)!.status = 'SUCCEEDED';
+    // Finished, but the same windows still failed: the same name again → Step Functions refuses it.
+    const again = await call(request('POST', '/runs/{id}/retry', { id: 'run-5', body: { concurrency: 2 } }));
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe(`execution ${name} already exists (execution names are never reused)`);
+    // One window is retried and fails again (attempts changed): a genuinely new retry.
+    const start = '2024-01-01T01:00:00.000Z';
+    await store.claimWindow('run-5', start, 'worker-2', { leaseMs: 60_000, allow: ['failed'] });
+    await store.failWindow('run-5', start, 'worker-2', { error: new Error('boom again'), durationMs: 5 });
+    const next = await call(request('POST', '/runs/{id}/retry', { id: 'run-5' }));
+    expect(next.status).toBe(202);
+    expect(next.body.executionName).not.toBe(name);
+    expect(sfn.executions.size).toBe(2);
+  });
+
+  it('POST /runs with action retry goes through the same idempotent path', async () => {
+    await seedPartialRun('run-6');
+    const viaRuns = await call(request('POST', '/runs', { body: { action: 'retry', target: 'analytics', runId: 'run-6' } }));
+    expect(viaRuns.status).toBe(202);
+    expect(String(viaRuns.body.executionName)).toMatch(/^retry-run-6-/);
+    const viaRetry = await call(request('POST', '/runs/{id}/retry', { id: 'run-6' }));
+    expect(viaRetry.status).toBe(409);
+    expect(sfn.executions.size).toBe(1);
+  });
+
+  it('answers 409 when nothing failed, 404 for an unknown run, 400 for a bad body', async () => {
+    await store.createRun(newRun('clean', { windowCount: 1 }));
+    await store.putWindows('clean', hourlyPlan(1));
+    expect((await call(request('POST', '/runs/{id}/retry', { id: 'clean' }))).body.error).toBe('run clean has no failed windows to retry');
+    expect(await call(request('POST', '/runs/{id}/retry', { id: 'ghost' }))).toEqual({ status: 404, body: { error: 'run ghost not found' } });
+    await seedPartialRun('run-7');
+    const bad = await call(request('POST', '/runs/{id}/retry', { id: 'run-7', body: { concurrency: 2, action: 'apply' } }));
+    expect(bad).toEqual({ status: 400, body: { error: 'unknown retry field "action" (known: target, concurrency)' } });
+    const badConcurrency = await call(request('POST', '/runs/{id}/retry', { id: 'run-7', body: { concurrency: 1000 } }));
+    expect(badConcurrency.status).toBe(400);
+    expect(sfn.sent.filter((s) => s.startsWith('start'))).toEqual([]);
+  });
+
+  it('needs the target when several are configured and the run does not record one', async () => {
+    deps = { ...deps, targets: ['analytics', 'observability'] };
+    await seedPartialRun('run-8');
+    const res = await call(request('POST', '/runs/{id}/retry', { id: 'run-8' }));
+    expect(res).toEqual({ status: 400, body: { error: 'run run-8 does not record its target name: pass {"target": "<name>"} (configured: analytics, observability)' } });
+    const ok = await call(request('POST', '/runs/{id}/retry', { id: 'run-8', body: { target: 'observability' } }));
+    expect(ok.status).toBe(202);
+    expect(sfn.inputOf(String(ok.body.executionName))).toMatchObject({ target: 'observability' });
+  });
+});
+
+describe('routing', () => {
+  it('answers 404 for an unknown resource and 405 for a wrong method', async () => {
+    expect(await call(request('GET', '/admin'))).toEqual({ status: 404, body: { error: 'no such resource /admin' } });
+    expect(await call(request('DELETE', '/runs/{id}', { id: 'x' }))).toEqual({ status: 405, body: { error: 'DELETE is not allowed on /runs/{id} (allowed: GET)' } });
+    expect(await call(request('GET', '/constructor'))).toMatchObject({ status: 404 });
+  });
+});
