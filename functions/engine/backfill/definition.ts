@@ -110,6 +110,9 @@ export function parseUtcTime(value: string, fail: (p: string) => never): Date {
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]00:?00)$/.test(iso)) fail(`invalid time "${value}": expected ISO-8601 UTC, e.g. 2024-05-01T00:00:00Z`);
   const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) fail(`invalid time "${value}"`);
+  // Date rolls 2024-02-31 over to March 2: the calendar fields must survive the round trip.
+  if (Number.isNaN(at.getTime()) || at.toISOString().slice(0, 16) !== new Date(`${iso.slice(0, 16)}Z`).toISOString().slice(0, 16) || at.toISOString().slice(0, 10) !== iso.slice(0, 10)) {
+    fail(`invalid time "${value}": no such date or time`);
+  }
   return at;
 }

@@ -1,0 +1,103 @@
+// The bad-input corpus: every case must end in one clear line, exit 2, and no change.
+// `mig` names a migrations folder built in the test (see folders in bad-input.test.ts).
+export const PASSWORD = 'Sup3rS3cretPw';
+
+export interface CliCase {
+  name: string;
+  args: string[];
+  /** A migrations folder other than the good one. */
+  mig?: string;
+  /** Replaces the default --url. */
+  url?: string;
+  /** A fragment the one-line message must contain. */
+  says: RegExp;
+}
+
+const pw = PASSWORD;
+
+export const CLI_CASES: CliCase[] = [
+  // connection URLs
+  { name: 'URL without scheme', url: 'not-a-url', args: ['status'], says: /no scheme/ },
+  { name: 'unknown scheme', url: `mysql://u:${pw}@db.example/app`, args: ['status'], says: /unknown URL scheme "mysql:"/ },
+  { name: 'port out of range', url: `postgres://u:${pw}@127.0.0.1:99999/app`, args: ['status'], says: /invalid port|malformed/ },
+  { name: 'non-numeric port', url: `clickhouse://u:${pw}@localhost:http/app`, args: ['status'], says: /invalid port|malformed/ },
+  { name: 'missing database (postgres)', url: `postgres://u:${pw}@127.0.0.1:5432`, args: ['status'], says: /names no database/ },
+  { name: 'missing database (clickhouse)', url: `clickhouse://u:${pw}@127.0.0.1:8123/`, args: ['status'], says: /names no database/ },
+  { name: 'invalid database name', url: `clickhouse://u:${pw}@127.0.0.1:8123/app;drop`, args: ['status'], says: /invalid database|malformed/ },
+  { name: 'chdb without directory', url: 'chdb:', args: ['status'], says: /needs a directory/ },
+  { name: 'malformed host', url: `postgres://u:${pw}@[::1/app`, args: ['status'], says: /malformed/ },
+  // command line
+  { name: 'unknown command', args: ['frobnicate'], says: /unknown command "frobnicate"/ },
+  { name: 'unknown option', args: ['status', '--frob'], says: /Unknown option '--frob'/i },
+  { name: 'option of another command', args: ['status', '--dry-run'], says: /does not apply to "status"/ },
+  { name: 'extra argument', args: ['status', 'extra'], says: /takes no arguments/ },
+  { name: '--target without config file', args: ['--target', 'prod', 'status'], says: /no hourglass.config.json/ },
+  // versions
+  { name: 'apply --to not a number', args: ['apply', '--to', 'abc'], says: /invalid --to "abc"/ },
+  { name: 'apply --to unknown version', args: ['apply', '--to', '99'], says: /unknown version 99/ },
+  { name: 'revert --to negative', args: ['revert', '--to=-3'], says: /invalid --to/ },
+  { name: 'backfill non-numeric version', args: ['backfill', 'abc'], says: /invalid version "abc"/ },
+  { name: 'backfill unknown version', args: ['backfill', '42'], says: /unknown version 42/ },
+  { name: 'backfill of a migration without backfill', args: ['backfill', '1'], says: /has no backfill/ },
+  // time ranges
+  { name: 'reversed range', args: ['backfill', '2', '--from', '2024-01-02T00:00:00Z', '--to', '2024-01-01T00:00:00Z'], says: /not before/ },
+  { name: 'zero-length range', args: ['backfill', '2', '--from', '2024-01-01T05:00:00Z', '--to', '2024-01-01T05:00:00Z'], says: /not before/ },
+  { name: 'unparseable time', args: ['backfill', '2', '--from', 'yesterday'], says: /--from: invalid time "yesterday"/ },
+  { name: 'time not in UTC', args: ['backfill', '2', '--from', '2024-01-01T00:00:00+02:00'], says: /invalid time/ },
+  { name: 'impossible date', args: ['backfill', '2', '--to', '2024-02-31T00:00:00Z'], says: /invalid time/ },
+  { name: 'range beyond the cap', args: ['backfill', '2', '--from', '1900-01-01T00:00:00Z', '--to', '2100-01-01T00:00:00Z'], says: /more than the cap of 100000/ },
+  // window sizes
+  { name: 'window zero', args: ['backfill', '2', '--window', '0h'], says: /invalid window size "0h"/ },
+  { name: 'window unknown unit', args: ['backfill', '2', '--window', '1x'], says: /invalid window size "1x"/ },
+  { name: 'window in seconds', args: ['plan', '2', '--window', '30s'], says: /invalid window size "30s"/ },
+  { name: 'window too large', args: ['backfill', '2', '--window', '90d'], says: /at most 31d/ },
+  // concurrency
+  { name: 'concurrency zero', args: ['backfill', '2', '--concurrency', '0'], says: /invalid --concurrency 0/ },
+  { name: 'concurrency negative', args: ['backfill', '2', '--concurrency=-2'], says: /invalid --concurrency/ },
+  { name: 'concurrency huge', args: ['backfill', '2', '--concurrency', '100000'], says: /invalid --concurrency 100000/ },
+  { name: 'concurrency not a number', args: ['backfill', '2', '--concurrency', 'two'], says: /invalid --concurrency "two"/ },
+  // runs and ids
+  { name: 'retry of an unknown run', args: ['retry', 'no-such-run'], says: /unknown run "no-such-run"/ },
+  { name: 'run id with SQL in it', args: ['windows', "x';DROP TABLE dst;--"], says: /invalid run id|run id/ },
+  { name: 'run id with a path', args: ['backfill', '--resume', '../../etc/passwd'], says: /run id/ },
+  { name: 'window status unknown', args: ['windows', 'some-run', '--status', 'weird'], says: /invalid --status "weird"/ },
+  { name: 'new run id with a slash', args: ['backfill', '2', '--run-id', 'a/b'], says: /run id|runId/ },
+  // migration files
+  { name: 'unparseable file name', mig: 'badname', args: ['status'], says: /unparseable migration file name/ },
+  { name: 'duplicate version', mig: 'duplicate', args: ['apply'], says: /duplicate version 1/ },
+  { name: 'empty migration file', mig: 'empty', args: ['apply'], says: /file is empty/ },
+  { name: 'down without up', mig: 'downonly', args: ['status'], says: /down migration without an up/ },
+  { name: 'TypeScript migration that throws on import', mig: 'throws', args: ['apply'], says: /failed to import: .*boom on import/ },
+  { name: 'SQL and TypeScript for one version', mig: 'both', args: ['status'], says: /both a TypeScript module and SQL/ },
+  { name: 'unreadable migrations folder', mig: 'does-not-exist', args: ['status'], says: /cannot read migrations folder/ },
+  { name: 'unknown backfill header', mig: 'badheader', args: ['backfill', '2'], says: /unknown backfill header "windoww"/ },
+  // state-machine inputs through `run`
+  { name: 'run: unknown action', args: ['run', 'destroy'], says: /"action" must be one of/ },
+  { name: 'run: backfill without version', args: ['run', 'backfill'], says: /"version" is required/ },
+  { name: 'run: retry without run id', args: ['run', 'retry'], says: /"runId" is required/ },
+  { name: 'run: concurrency zero', args: ['run', 'apply', '--concurrency', '0'], says: /"concurrency" must be/ },
+];
+
+/** Execution inputs and POST /runs bodies (one validator serves both). */
+export const INPUT_CASES: { name: string; input: unknown; says: RegExp }[] = [
+  { name: 'array', input: [], says: /must be a JSON object/ },
+  { name: 'string', input: 'apply', says: /must be a JSON object/ },
+  { name: 'null', input: null, says: /must be a JSON object/ },
+  { name: 'unknown field', input: { action: 'apply', target: 't', drop: true }, says: /unknown input field "drop"/ },
+  { name: 'action wrong type', input: { action: 1, target: 't' }, says: /"action" must be one of/ },
+  { name: 'target injection', input: { action: 'apply', target: "t'; DROP TABLE x; --" }, says: /"target" must be a target name/ },
+  { name: 'target path', input: { action: 'apply', target: '../secrets' }, says: /"target" must be a target name/ },
+  { name: 'version as string', input: { action: 'backfill', target: 't', version: '3' }, says: /"version" must be/ },
+  { name: 'version negative', input: { action: 'backfill', target: 't', version: -1 }, says: /"version" must be/ },
+  { name: 'version fractional', input: { action: 'backfill', target: 't', version: 1.5 }, says: /"version" must be/ },
+  { name: 'from not a string', input: { action: 'backfill', target: 't', version: 1, from: 1700000000 }, says: /"from" must be an ISO-8601/ },
+  { name: 'from unparseable', input: { action: 'backfill', target: 't', version: 1, from: 'now' }, says: /"from": invalid time/ },
+  { name: 'from after to', input: { action: 'backfill', target: 't', version: 1, from: '2024-01-02T00:00:00Z', to: '2024-01-01T00:00:00Z' }, says: /"from" must be before "to"/ },
+  { name: 'window bad', input: { action: 'backfill', target: 't', version: 1, window: '1w' }, says: /invalid window size/ },
+  { name: 'concurrency zero', input: { action: 'backfill', target: 't', version: 1, concurrency: 0 }, says: /"concurrency" must be/ },
+  { name: 'concurrency huge', input: { action: 'backfill', target: 't', version: 1, concurrency: 65 }, says: /"concurrency" must be/ },
+  { name: 'concurrency string', input: { action: 'backfill', target: 't', version: 1, concurrency: '4' }, says: /"concurrency" must be/ },
+  { name: 'runId with slash', input: { action: 'retry', target: 't', runId: 'a/b' }, says: /"runId" must be/ },
+  { name: 'runId too long', input: { action: 'retry', target: 't', runId: 'r'.repeat(81) }, says: /"runId" must be/ },
+  { name: 'retry without runId', input: { action: 'retry', target: 't' }, says: /"runId" is required/ },
+];
