@@ -1,6 +1,7 @@
-// Opens the one `pg` Client a PostgreSQL driver works through (one session, so a
-// session advisory lock and a transaction stay on it), starting the embedded server
-// first for `pg-embedded:<dir>`. Failures become a one-line, redacted ConnectionError.
+// Opens the `pg` Client a PostgreSQL driver works through (one session, so a session
+// advisory lock and a transaction stay on it), starting the embedded server first for
+// `pg-embedded:<dir>`; openSession adds sessions to the same database for transactions
+// that overlap (parallel backfill windows). Failures become a one-line, redacted ConnectionError.
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../embedded/postgres-server.js';
 import { ConnectionError, HourglassError, errorMessage } from '../../errors.js';
@@ -12,6 +13,8 @@ export interface PostgresConnection {
   client: pg.Client;
   /** The embedded server this connection started, to stop on close. */
   server: EmbeddedPostgresServer | null;
+  /** Another session to the same database (same settings); the caller ends it. */
+  openSession(): Promise<pg.Client>;
 }
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -49,6 +52,20 @@ export async function connectPostgres(target: PostgresTarget): Promise<PostgresC
   } else {
     connectionString = target.connectionString;
   }
+  let client: pg.Client;
+  try {
+    client = await openClient(connectionString);
+  } catch (error) {
+    await server?.stop();
+    throw connectionError(target, error);
+  }
+  const openSession = () => openClient(connectionString).catch((error: unknown) => {
+    throw connectionError(target, error);
+  });
+  return { client, server, openSession };
+}
+
+async function openClient(connectionString: string): Promise<pg.Client> {
   const client = new pg.Client({
     connectionString,
     types: typeParsers,
@@ -63,11 +80,10 @@ export async function connectPostgres(target: PostgresTarget): Promise<PostgresC
     // Hourly windows, {cutover} and date_trunc are UTC: make the session agree.
     await client.query("SET TIME ZONE 'UTC'");
   } catch (error) {
-    await client.end().catch(() => undefined); // the connect error below is what matters
-    await server?.stop();
-    throw connectionError(target, error);
+    await client.end().catch(() => undefined); // the connect error is what matters
+    throw error;
   }
-  return { client, server };
+  return client;
 }
 
 function connectionError(target: PostgresTarget, error: unknown): HourglassError {

@@ -1,5 +1,7 @@
 // The PostgreSQL Driver: one `pg` Client (one session) for statements, transactions,
-// the tracking table and the advisory migration lock.
+// the tracking table and the advisory migration lock. A transaction that starts while
+// another is open (parallel backfill windows) runs on a session of its own.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { OperationError } from '../../errors.js';
 import { splitSqlStatements } from '../../sql-split.js';
@@ -14,7 +16,7 @@ export { countRows, tableExists, timeColumnIndexed } from './introspect.js';
 
 export async function openPostgres(target: PostgresTarget): Promise<Driver> {
   const connection = await connectPostgres(target);
-  return new PostgresDriver(target, connection.client, connection.server);
+  return new PostgresDriver(target, connection.client, connection.server, connection.openSession);
 }
 
 /** Runs statements on one client: `{name}` placeholders become `$n`; without params a whole script runs as one simple query. */
@@ -47,12 +49,18 @@ class PostgresDriver implements Driver {
   readonly database: string;
   private readonly executor: Executor;
   private inTransaction = false;
+  /** Marks the async context of a running transaction, to refuse a nested one. */
+  private readonly insideTransaction = new AsyncLocalStorage<true>();
+  /** Idle extra sessions, and all of them (to end on close). */
+  private readonly idleSessions: pg.Client[] = [];
+  private readonly sessions = new Set<pg.Client>();
   private closing: Promise<void> | undefined;
 
   constructor(
     target: PostgresTarget,
     readonly client: pg.Client,
     private readonly server: { stop(): Promise<void> } | null,
+    private readonly openSession: () => Promise<pg.Client>,
   ) {
     this.display = target.display;
     this.database = target.database;
@@ -75,24 +83,35 @@ class PostgresDriver implements Driver {
 
   async transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T> {
     this.assertOpen();
-    // One session has one transaction: a nested call would silently join the outer one.
-    if (this.inTransaction) throw new OperationError(`a transaction is already open on ${this.display}`);
-    this.inTransaction = true;
-    try {
-      await this.executor.exec('BEGIN');
-      let result: T;
+    // A nested call would silently join (or, on another session, wait on) the outer one: refuse it.
+    if (this.insideTransaction.getStore()) throw new OperationError(`a transaction is already open on ${this.display}`);
+    if (!this.inTransaction) {
+      this.inTransaction = true;
       try {
-        result = await fn(this.executor);
-      } catch (error) {
-        // A failed ROLLBACK (connection lost) ends the transaction anyway; the cause is the error to report.
-        await this.executor.exec('ROLLBACK').catch(() => undefined);
-        throw error;
+        return await this.insideTransaction.run(true, () => runTransaction(this.executor, fn, () => undefined));
+      } finally {
+        this.inTransaction = false;
       }
-      await this.executor.exec('COMMIT');
-      return result;
-    } finally {
-      this.inTransaction = false;
     }
+    // One session holds one transaction: an overlapping one (a parallel backfill window) gets
+    // an extra session, kept for the next overlap and ended on close.
+    const session = this.idleSessions.pop() ?? (await this.newSession());
+    let healthy = true;
+    try {
+      return await this.insideTransaction.run(true, () => runTransaction(clientExecutor(session), fn, () => (healthy = false)));
+    } finally {
+      if (healthy && !this.closing) this.idleSessions.push(session);
+      else {
+        this.sessions.delete(session);
+        await session.end().catch(() => undefined); // already broken or closing: nothing to report
+      }
+    }
+  }
+
+  private async newSession(): Promise<pg.Client> {
+    const session = await this.openSession();
+    this.sessions.add(session);
+    return session;
   }
 
   splitStatements(sql: string): string[] {
@@ -126,6 +145,7 @@ class PostgresDriver implements Driver {
   close(): Promise<void> {
     this.closing ??= (async () => {
       try {
+        await Promise.all([...this.sessions].map((session) => session.end().catch(() => undefined)));
         await this.client.end();
       } finally {
         await this.server?.stop();
@@ -137,4 +157,19 @@ class PostgresDriver implements Driver {
   private assertOpen(): void {
     if (this.closing) throw new OperationError(`the connection to ${this.display} is closed`);
   }
+}
+
+/** BEGIN, fn, COMMIT; ROLLBACK when fn throws (`broken` is told when even that fails). */
+async function runTransaction<T>(executor: Executor, fn: (tx: Executor) => Promise<T>, broken: () => void): Promise<T> {
+  await executor.exec('BEGIN');
+  let result: T;
+  try {
+    result = await fn(executor);
+  } catch (error) {
+    // A failed ROLLBACK (connection lost) ends the transaction anyway; the cause is the error to report.
+    await executor.exec('ROLLBACK').catch(broken);
+    throw error;
+  }
+  await executor.exec('COMMIT');
+  return result;
 }
