@@ -1,9 +1,15 @@
 // Bundles the CLI into dist/ so `npx hourglass` starts without a TypeScript loader
 // (start-up time is a product feature: a no-op `status` should cost well under 150 ms).
+import { execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { hourglass: 'functions/cli/main.ts' },
+  entryPoints: {
+    hourglass: 'functions/cli/main.ts',
+    'synth-definition': 'functions/local/synth-main.ts',
+    // verify builds the expected ClickHouse schema in a child process (one chdb directory per process)
+    'verify-scratch': 'functions/engine/verify/scratch-child.ts',
+  },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -16,3 +22,7 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
+
+// The local runner executes the definition CDK synthesizes; synthesize it now (cached by a
+// hash of infra/ and cdk.json) rather than on the first `npm start`.
+execFileSync(process.execPath, ['dist/synth-definition.mjs'], { stdio: 'inherit', env: { ...process.env, HOURGLASS_REPO_ROOT: process.cwd(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });

@@ -1,7 +1,8 @@
 // The state machine definition exactly as CDK synthesizes it, with its tokens resolved:
 // Lambda ARNs become placeholders (the local runner binds Tasks by state name). Synthesis
 // skips asset bundling (the definition does not depend on it) and is cached by a hash of
-// infra/ and cdk.json, so `npm start` pays for it once per change of the stack.
+// infra/ and cdk.json in dist/ (written at install by scripts/build.mjs), so `npm start`
+// pays for it once per change of the stack.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -22,7 +23,7 @@ function infraHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export async function localDefinition(cacheDir = join(ROOT, '.hourglass', 'cache')): Promise<object> {
+export async function localDefinition(cacheDir = join(ROOT, 'dist')): Promise<object> {
   const file = join(cacheDir, `definition-${infraHash()}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as object;
   const definition = await synthesizeDefinition();

@@ -4,8 +4,9 @@ import { UsageError } from '../engine/errors.js';
 import type { ResolvedTarget, StepEnvironment } from '../engine/service/types.js';
 import type { StateHandle } from '../cli/state.js';
 
-export function localEnvironment(state: StateHandle, targets: Record<string, ResolvedTarget>): StepEnvironment {
+export function localEnvironment(state: StateHandle, targets: Record<string, ResolvedTarget>, now?: () => Date): StepEnvironment {
   return {
+    ...(now ? { now } : {}),
     runs: state.runs,
     leases: state.leases,
     workerId: `local-${process.pid}-${randomUUID().slice(0, 8)}`,

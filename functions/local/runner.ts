@@ -42,6 +42,8 @@ export interface LocalExecution {
   error?: { name: string; cause: string };
   /** Every state entered, in order (Map children included). */
   statesEntered: string[];
+  /** The state data as the last top-level state received it: on failure, what Finalize said and the caught error. */
+  lastStateInput?: unknown;
 }
 
 export interface RunLocallyOptions {
@@ -63,10 +65,12 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
     context: { Execution: { Name: opts.executionName, Id: `local:${opts.executionName}`, StartTime: new Date().toISOString(), Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
   });
   const statesEntered: string[] = [];
+  let lastStateInput: unknown;
   const logging = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') {
         statesEntered.push(event.state.name);
+        if (event.index === undefined) lastStateInput = event.state.input;
         opts.onStateEntered?.(event.state.name);
       }
     }
@@ -81,6 +85,6 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
     const inner = (error as { cause?: unknown }).cause;
     const name = inner instanceof Error ? inner.name : error.name;
     const cause = inner instanceof Error ? inner.message : error.message;
-    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered };
+    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered, lastStateInput };
   }
 }

@@ -30,7 +30,7 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   const { localEnvironment } = await import('../../local/environment.js');
   const definition = await localDefinition();
   const state = await ctx.openState();
-  const env = localEnvironment(state, { [targetName]: { url: ctx.targetUrlText, migrationsDir: ctx.migrationsDir } });
+  const env = localEnvironment(state, { [targetName]: { url: ctx.targetUrlText, migrationsDir: ctx.migrationsDir } }, () => ctx.now());
   const executionName = input.runId ?? `${input.action}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
   const say = (t: string) => (ctx.json ? undefined : ctx.io.err(t));
   say(`execution ${executionName}: ${JSON.stringify(input)}`);
@@ -39,12 +39,12 @@ export async function runCommand(ctx: CliContext): Promise<number> {
     executionName,
     onStateEntered: (name) => name !== 'RunWindowBatch' && say(`→ ${name}`),
   }).finally(() => follow.stop());
-  const finalize = (result.output as { finalize?: FinalizeOutput } | null)?.finalize;
+  const finalize = ((result.output ?? result.lastStateInput) as { finalize?: FinalizeOutput } | null)?.finalize;
   if (ctx.json) {
     ctx.io.out(JSON.stringify({ executionName, status: result.status, ...(result.error ? { error: result.error } : {}), ...(finalize ? { run: finalize } : {}), statesEntered: [...new Set(result.statesEntered)] }));
   } else {
     if (finalize?.windows) ctx.io.out(`run ${finalize.runId} ${finalize.status}: ${finalize.windows.succeeded}/${finalize.windows.total} windows succeeded, ${finalize.windows.failed} failed · ${human(finalize.rows ?? 0)} rows`);
-    ctx.io.out(result.status === 'SUCCEEDED' ? `execution ${executionName} succeeded` : `execution ${executionName} failed: ${result.error?.name}: ${result.error?.cause}`);
+    ctx.io.out(result.status === 'SUCCEEDED' ? `execution ${executionName} succeeded` : `execution ${executionName} failed: ${result.error?.name}: ${finalize?.error ?? result.error?.cause}`);
   }
   return result.status === 'SUCCEEDED' ? 0 : 1;
 }

@@ -18,6 +18,10 @@ import { verifyRun } from './verify-step.js';
 
 const DEFAULT_CONCURRENCY = 4;
 
+function clock(env: StepEnvironment): () => Date {
+  return env.now ?? (() => new Date());
+}
+
 async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Driver, set: MigrationSet) => Promise<T>): Promise<T> {
   const resolved = await env.resolveTarget(name);
   const set = loadMigrationSet(resolved.migrationsDir);
@@ -40,6 +44,7 @@ export async function applyStep(env: StepEnvironment, input: RunInput & { runId?
   return withTarget(env, input.target, async (driver, set) => {
     const migrator = new Migrator(driver, set, {
       runId: input.runId ?? `sfn-${input.action}`,
+      now: clock(env),
       cutoverWindowMs: async (m) => {
         const text = await backfillText(m);
         return text ? parseBackfillDefinition(text, m).windowMs : 3_600_000;
@@ -61,7 +66,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
     const run = await env.runs.getRun(runId);
     if (!run) throw new UsageError(`unknown run "${runId}"`);
     await env.runs.reconcileRun(runId);
-    const todo = await env.runs.failedOrStuckWindows(runId, Date.now());
+    const todo = await env.runs.failedOrStuckWindows(runId, clock(env)().getTime());
     const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => a - b);
     return { runId, mode: 'retry', windowCount: todo.length, batchSize: run.batchSize, batches, concurrency: input.concurrency ?? run.concurrency, warnings: [] };
   }
@@ -69,7 +74,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
   return withTarget(env, input.target, async (driver, set) => {
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
     const planned = await planRun(driver, env.runs, set, {
-      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId,
+      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId, now: clock(env)(),
     });
     return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
   });
@@ -84,7 +89,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       runId: input.runId, owner: env.workerId, batch: input.batch, concurrency: 1,
       allow: input.mode === 'retry' ? ['failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
-      notAfter: def.to.kind === 'cutover' ? new Date() : undefined,
+      notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows };
   });

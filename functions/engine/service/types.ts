@@ -37,6 +37,8 @@ export interface StepEnvironment {
   leases: LeaseProvider;
   /** Identifies this worker in window leases. */
   workerId: string;
+  /** The clock (cut-over, held-back windows); a local run may pin it. Default: the system clock. */
+  now?: () => Date;
 }
 
 export interface ApplyOutput {
