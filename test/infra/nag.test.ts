@@ -22,7 +22,7 @@ function findings(context: Record<string, unknown>, addControl = false): { error
   const control = addControl ? new Stack(app, 'NagControl') : undefined;
   if (control) new sns.Topic(control, 'PlainTopic');
   const assembly = app.synth();
-  const text = (m: { id: string; entry: { data: unknown } }): string => `${m.id}: ${String(m.entry.data).split('\n')[0]}`;
+  const text = (m: { id: string; entry: { data?: unknown } }): string => `${m.id}: ${String(m.entry.data).split('\n')[0]}`;
   const annotations = Annotations.fromStack(stack);
   const reasons = Object.values(assembly.getStackByName(stack.stackName).template.Resources as Record<string, { Metadata?: { cdk_nag?: { rules_to_suppress: { reason: string }[] } } }>)
     .flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? [])

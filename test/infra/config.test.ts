@@ -1,0 +1,71 @@
+// Deployment configuration from CDK context: validated at synth with one clear line, and the
+// optional parts (schedule, VPC) show up in the template only when configured.
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../functions/engine/errors.js';
+import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
+import { resources } from './template-helpers.js';
+
+const TARGETS = { analytics: { engine: 'clickhouse', secretName: 'hourglass/analytics' } };
+
+function synthError(context: Record<string, unknown>): string {
+  try {
+    createHourglassApp({ context, bundle: false });
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError);
+    return (error as UsageError).message;
+  }
+  throw new Error('expected a UsageError');
+}
+
+describe('configuration errors fail synth with one line', () => {
+  it.each([
+    [{}, 'context hourglass:targets is not set: add it to cdk.json (see README)'],
+    [{ 'hourglass:targets': {} }, 'context hourglass:targets defines no target'],
+    [{ 'hourglass:targets': { 'bad name': TARGETS.analytics } }, 'context hourglass:targets.bad name: target names are letters, digits, _ and - (at most 64)'],
+    [{ 'hourglass:targets': { a: { engine: 'mysql', secretName: 's' } } }, 'context hourglass:targets.a.engine must be one of clickhouse, postgres'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', url: 'postgres://u:pw@h/db' } } }, 'context hourglass:targets.a.url: connection URLs belong in Secrets Manager (secretName), never in configuration'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres' } } }, 'context hourglass:targets.a: set exactly one of secretName or secretArn'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 's', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf' } } }, 'context hourglass:targets.a: set exactly one of secretName or secretArn'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: 'arn:aws:s3:::bucket' } } }, 'context hourglass:targets.a.secretArn is not a Secrets Manager secret ARN'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 's', migrations: '../etc' } } }, 'context hourglass:targets.a.migrations must be a folder name under migrations/ (letters, digits, _ and -)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 's', migrations: 'nowhere' } } }, 'target "a": migrations/nowhere does not exist'],
+    [{ 'hourglass:targets': '{"a": ' }, 'context hourglass:targets is not valid JSON'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-1', subnetIds: [] } }, 'context hourglass:vpc.vpcId must be a VPC id (vpc-…)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }, 'context hourglass:vpc.subnetIds must be a non-empty list of ids'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:schedule': { expression: 'every hour', input: { action: 'verify', target: 'analytics' } } }, 'context hourglass:schedule[0].expression must be rate(...) or cron(...)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:schedule': { expression: 'rate(1 hour)', input: { action: 'backfill', target: 'analytics' } } }, 'context hourglass:schedule[0].input: "version" is required for backfill'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:schedule': { expression: 'rate(1 hour)', input: { action: 'verify', target: 'billing' } } }, 'context hourglass:schedule[0].input.target "billing" is not a configured target'],
+  ])('%j', (context, message) => {
+    expect(synthError(context)).toBe(message);
+  });
+});
+
+describe('optional configuration in the template', () => {
+  it('accepts context passed as JSON strings (cdk -c key=value) and adds the schedule and the VPC placement', () => {
+    const { app, stack } = createHourglassApp({
+      context: {
+        ...cdkJsonContext(),
+        'hourglass:targets': JSON.stringify(TARGETS),
+        'hourglass:vpc': JSON.stringify({ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] }),
+        'hourglass:schedule': JSON.stringify({ name: 'Nightly', expression: 'cron(0 3 * * ? *)', input: { action: 'verify', target: 'analytics' } }),
+      },
+      bundle: false,
+    });
+    app.synth();
+    const template = Template.fromStack(stack);
+    const all = resources(template);
+    const sm = Object.keys(all).find((id) => all[id]!.Type === 'AWS::StepFunctions::StateMachine');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 3 * * ? *)',
+      Targets: [Match.objectLike({ Arn: { Ref: sm }, Input: JSON.stringify({ action: 'verify', target: 'analytics' }) })],
+    });
+    const functions = Object.values(all).filter((r) => r.Type === 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(6);
+    for (const fn of functions) expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    // ENI management for the VPC: the AWS managed policy on each function role, nothing broader.
+    const managed = Object.values(all).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.ManagedPolicyArns);
+    expect(managed).toHaveLength(6);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+  });
+});
