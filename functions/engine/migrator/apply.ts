@@ -77,7 +77,10 @@ export async function applyOne(driver: Driver, m: Migration, previous: TrackingR
     const failedIndex = statements ? (error instanceof StatementError ? error.index : current) : null;
     const reason = shortError(error instanceof StatementError ? error.cause : error);
     const done = inTransaction ? 0 : failedIndex ?? 0;
-    await driver.writeTracking(row('failed', { ...finished(done), error: reason }));
+    // The recorded error names the statement too, so `status` later says where it failed.
+    const failedStatement = failedIndex === null ? undefined : statements?.[failedIndex];
+    const where = failedStatement === undefined ? '' : `at statement ${failedIndex! + 1} (${firstLine(failedStatement)}): `;
+    await driver.writeTracking(row('failed', { ...finished(done), error: shortError(`${where}${reason}`) }));
     emit({ type: 'failed', error: reason, statementIndex: failedIndex ?? undefined });
     throw new MigrationFailedError(m.version, m.name, failedIndex, failedIndex === null || !statements ? null : firstLine(statements[failedIndex]), reason, { cause: error });
   }
