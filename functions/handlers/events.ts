@@ -41,9 +41,24 @@ export function finalizeInputOf(event: FinalizeEvent, input: RunInput): Finalize
     const obj = asObject(error, 'caught error');
     out.error = {};
     if (typeof obj.Error === 'string') out.error.Error = obj.Error;
-    if (typeof obj.Cause === 'string') out.error.Cause = obj.Cause;
+    if (typeof obj.Cause === 'string') out.error.Cause = causeMessage(obj.Cause);
   }
   return out;
+}
+
+/**
+ * In AWS a Lambda error's Cause is the JSON {"errorType","errorMessage","trace"}; the local
+ * runner gives the message itself. Both become the message, so the run record reads the same.
+ */
+export function causeMessage(cause: string): string {
+  if (!cause.startsWith('{')) return cause;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch (error) {
+    if (error instanceof SyntaxError) return cause;
+    throw error;
+  }
 }
 
 /** One Map item: built by the Map's ItemSelector from the plan. */

@@ -33,7 +33,10 @@ describe('step payloads', () => {
 
   it('passes a caught error on to Finalize and nothing else of the state data', () => {
     const event = { input: { action: 'backfill', target: 'analytics', version: 3 }, executionName: 'run-9', plan: { batches: [0] }, error: { Error: 'MigrationFailedError', Cause: '{"errorMessage":"x"}' } };
-    expect(finalizeInputOf(event, runInputOf(event))).toEqual({ action: 'backfill', runId: 'run-9', error: { Error: 'MigrationFailedError', Cause: '{"errorMessage":"x"}' } });
+    expect(finalizeInputOf(event, runInputOf(event))).toEqual({ action: 'backfill', runId: 'run-9', error: { Error: 'MigrationFailedError', Cause: 'x' } });
+    // In AWS the Cause of a Lambda error is a JSON document; Finalize gets its message, as locally.
+    const aws = { ...event, error: { Error: 'ConnectionError', Cause: JSON.stringify({ errorType: 'ConnectionError', errorMessage: 'cannot reach db', trace: ['ConnectionError: cannot reach db'] }) } };
+    expect(finalizeInputOf(aws, runInputOf(aws)).error).toEqual({ Error: 'ConnectionError', Cause: 'cannot reach db' });
     const ok = { input: { action: 'apply', target: 'analytics' }, executionName: 'run-10' };
     expect(finalizeInputOf(ok, runInputOf(ok))).toEqual({ action: 'apply', runId: 'run-10' });
   });
