@@ -7,6 +7,7 @@ import type { StateHandle } from '../cli/state.js';
 export function localEnvironment(state: StateHandle, targets: Record<string, ResolvedTarget>, now?: () => Date): StepEnvironment {
   return {
     ...(now ? { now } : {}),
+    openTargets: new Map(),
     runs: state.runs,
     leases: state.leases,
     workerId: `local-${process.pid}-${randomUUID().slice(0, 8)}`,

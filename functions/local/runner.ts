@@ -5,6 +5,7 @@
 // infra/ and the local run changes with it.
 import { TASK_HANDLERS, type TaskStateName } from '../../infra/state-names.js';
 import type { StepEnvironment } from '../engine/service/types.js';
+import { closeTargets } from '../engine/service/steps.js';
 
 // aws-local-stepfunctions 3.x uses Promise.withResolvers (Node 22+).
 const promiseCtor = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
@@ -76,7 +77,7 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
     }
   })();
   try {
-    const output = await execution.result;
+    const output = await execution.result.finally(() => closeTargets(env));
     await logging;
     return { executionName: opts.executionName, status: 'SUCCEEDED', output, statesEntered };
   } catch (error) {

@@ -1,5 +1,6 @@
 -- Raw spans, as the OpenTelemetry ClickHouse exporter writes them.
--- Partitioned by day on the time column, so hourly backfill windows prune to one partition.
+-- Partitioned by day, and the sorting key starts with the hour: an hourly backfill window
+-- reads its own hour's granules, not the whole day.
 CREATE TABLE IF NOT EXISTS otel_traces
 (
     Timestamp          DateTime64(9) CODEC(Delta, ZSTD(1)),
@@ -16,5 +17,5 @@ CREATE TABLE IF NOT EXISTS otel_traces
 )
 ENGINE = MergeTree
 PARTITION BY toDate(Timestamp)
-ORDER BY (ServiceName, SpanName, toUnixTimestamp(Timestamp), TraceId)
+ORDER BY (toStartOfHour(Timestamp), ServiceName, SpanName, TraceId)
 TTL toDateTime(Timestamp) + toIntervalDay(365);

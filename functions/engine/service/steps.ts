@@ -25,12 +25,29 @@ function clock(env: StepEnvironment): () => Date {
 async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Driver, set: MigrationSet) => Promise<T>): Promise<T> {
   const resolved = await env.resolveTarget(name);
   const set = loadMigrationSet(resolved.migrationsDir);
-  const driver = await openDriver(parseTargetUrl(resolved.url), { leases: env.leases });
+  const open = () => openDriver(parseTargetUrl(resolved.url), { leases: env.leases });
+  if (env.openTargets) {
+    let driver = env.openTargets.get(name);
+    if (!driver) {
+      driver = open();
+      env.openTargets.set(name, driver);
+      driver.catch(() => env.openTargets?.delete(name));
+    }
+    return fn(await driver, set);
+  }
+  const driver = await open();
   try {
     return await fn(driver, set);
   } finally {
     await driver.close();
   }
+}
+
+/** Closes what a local run kept open (StepEnvironment.openTargets). */
+export async function closeTargets(env: StepEnvironment): Promise<void> {
+  const drivers = [...(env.openTargets?.values() ?? [])];
+  env.openTargets?.clear();
+  await Promise.all(drivers.map((d) => d.then((driver) => driver.close(), () => undefined)));
 }
 
 function time(value: string | undefined, key: string): Date | undefined {

@@ -39,6 +39,12 @@ export interface StepEnvironment {
   workerId: string;
   /** The clock (cut-over, held-back windows); a local run may pin it. Default: the system clock. */
   now?: () => Date;
+  /**
+   * Keeps drivers open between steps, keyed by target (a local run: one process runs every
+   * step, and embedded engines are slow to open). Lambda leaves it unset: each invocation
+   * opens and closes its own connection. Whoever sets it closes them with closeTargets().
+   */
+  openTargets?: Map<string, Promise<import('../drivers/driver.js').Driver>>;
 }
 
 export interface ApplyOutput {
