@@ -1,8 +1,14 @@
 // The run state machine (Standard, JSONPath):
 //
-//   ValidateInput → PrepareRun → RouteAction ─┬─ apply|backfill|revert → Apply → NeedsBackfill ─┬─ backfill → Plan
-//                                             ├─ retry → Plan → BackfillWindows (Map) → Verify ◄─┘ otherwise
-//                                             └─ verify → Verify → Finalize → RunOutcome → RunSucceeded | RunPartiallyFailed | RunFailed
+//   ValidateInput ── no string "action"/"target" ──► InvalidInput (Fail)
+//   └► PrepareRun ► RouteAction ── apply | backfill | revert ──► Apply ► NeedsBackfill ── backfill ──► Plan
+//                        │                                                  └── otherwise ──► Verify
+//                        ├── retry ──► Plan ► BackfillWindows (Map of RunWindowBatch) ► Verify
+//                        └── verify ─► Verify ► Finalize ► RunOutcome ► RunSucceeded | RunPartiallyFailed | RunFailed
+//
+// Every Task and the Map catch into Finalize (the error at $.error); a failing Finalize ends in
+// FinalizeFailed. Task timeouts sit a minute above the function's, so a Lambda timeout is
+// reported as such (Sandbox.Timedout) rather than as a state timeout.
 //
 // State data: {input, executionName, apply?, plan?, verify?, error?, finalize?}. `input` is the
 // execution input untouched (handlers validate it with parseRunInput); `error` appears only when
@@ -59,7 +65,7 @@ export class RunStateMachine extends Construct {
     const finalizeFailed = new sfn.Fail(this, STATE.finalizeFailed, { error: 'FinalizeFailed', cause: 'Finalize could not record the outcome: see the finalize function logs' });
 
     // Finalize gets the whole state data: {input, executionName, error?} (error only after a Catch).
-    const finalize = task(STATE.finalize, undefined, '$.finalize', Duration.minutes(5));
+    const finalize = task(STATE.finalize, undefined, '$.finalize', Duration.minutes(6));
     finalize.addCatch(finalizeFailed, { resultPath: '$.finalizeError' });
     finalize.next(
       new sfn.Choice(this, STATE.runOutcome)
@@ -72,10 +78,10 @@ export class RunStateMachine extends Construct {
       return state;
     };
 
-    const verify = toFinalize(task(STATE.verify, runStepPayload, '$.verify', Duration.minutes(15)));
+    const verify = toFinalize(task(STATE.verify, runStepPayload, '$.verify', Duration.minutes(16)));
     verify.next(finalize);
 
-    const windowBatch = task(STATE.runWindowBatch, undefined, '$', Duration.minutes(15));
+    const windowBatch = task(STATE.runWindowBatch, undefined, '$', Duration.minutes(16));
     // A timed-out batch leaves its windows leased; the retry reclaims them once the leases expire.
     windowBatch.addRetry({ errors: ['Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2 });
     const backfill = toFinalize(
@@ -91,10 +97,10 @@ export class RunStateMachine extends Construct {
     );
     backfill.itemProcessor(windowBatch).next(verify);
 
-    const plan = toFinalize(task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(15)));
+    const plan = toFinalize(task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(16)));
     plan.next(backfill);
 
-    const apply = toFinalize(task(STATE.apply, runStepPayload, '$.apply', Duration.minutes(15)));
+    const apply = toFinalize(task(STATE.apply, runStepPayload, '$.apply', Duration.minutes(16)));
     apply.next(new sfn.Choice(this, STATE.needsBackfill).when(action('backfill'), plan).otherwise(verify));
 
     const route = new sfn.Choice(this, STATE.routeAction)

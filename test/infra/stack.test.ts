@@ -229,6 +229,9 @@ describe('state machine', () => {
       const retried = (task.Retry as { ErrorEquals: string[] }[]).flatMap((r) => r.ErrorEquals);
       expect(retried, name).toEqual(expect.arrayContaining(['Lambda.ServiceException', 'Lambda.TooManyRequestsException', ...RETRYABLE_ERRORS]));
       expect(task.Resource, name).toMatch(/^<\w+Function\w+\.Arn>$/);
+      // The function times out first, so its own timeout error is what Retry/Catch see.
+      const fnTimeout = all[(task.Resource as string).slice(1, -'.Arn>'.length)]!.Properties.Timeout as number;
+      expect(task.TimeoutSeconds, name).toBe(fnTimeout + 60);
     }
     for (const name of [STATE.apply, STATE.plan, STATE.backfillWindows, STATE.verify]) {
       expect(definition.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize }]);
