@@ -8,6 +8,8 @@ import type { RunStore } from '../engine/state/run-store.js';
 export interface StateHandle {
   leases: LeaseProvider;
   runs: RunStore;
+  /** The local on-disk store: one process at a time holds it, so no other worker can be running a window. */
+  exclusive: boolean;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function openStateStore(stateDir: string): Promise<StateHandle> {
   return {
     leases: new DynamoLeaseProvider(client, tableName),
     runs: new RunStore(client, tableName),
+    exclusive: local !== undefined,
     async close() {
       client.destroy();
       await local?.close();

@@ -82,9 +82,14 @@ export async function retryCommand(ctx: CliContext): Promise<number> {
 }
 
 async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatus[], what: string): Promise<number> {
-  const { runs } = await ctx.openState();
+  const { runs, exclusive } = await ctx.openState();
   const run = await runs.getRun(runId);
   if (!run) throw new UsageError(`unknown run "${runId}"`);
+  if (what === 'resume' && exclusive) {
+    // We hold the local state alone, so a window still marked running was left by a process
+    // that was killed: give it back now rather than wait out its lease (15 minutes).
+    for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
+  }
   await runs.reconcileRun(runId);
   const concurrency = concurrencyArg(ctx, run.concurrency);
   if (!ctx.json) ctx.io.err(`${what} run ${runId}: backfill ${run.migrationVersion} (${run.migrationName})`);

@@ -9,7 +9,7 @@ import { RUNS_GSI_PK, TABLE_KEYS, WINDOW_SK_PREFIX, assertRunId, runKey, runsInd
 import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './records.js';
 import type { NewRun, PlannedWindow, RunRecord, RunStatus, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, windowItems } from './window-plan.js';
-import { claimWindow, completeWindow, failWindow, type ClaimOptions } from './window-transitions.js';
+import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions } from './window-transitions.js';
 
 export class RunStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
@@ -163,6 +163,11 @@ export class RunStore {
 
   failWindow(runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }): Promise<boolean> {
     return failWindow(this.doc, this.tableName, runId, start, owner, result);
+  }
+
+  /** running → pending while `owner` holds it: for a window whose worker is known dead (see window-transitions). */
+  releaseWindow(runId: string, start: Date | string, owner: string): Promise<boolean> {
+    return releaseWindow(this.doc, this.tableName, runId, start, owner);
   }
 
   /** Windows a retry should run again: failed ones, and running ones whose lease expired before `now`. */

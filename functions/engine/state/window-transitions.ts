@@ -93,6 +93,18 @@ export async function failWindow(doc: DynamoDBDocumentClient, table: string, run
   return done;
 }
 
+/**
+ * running → pending, only while `owner` still holds it: gives back a window whose worker is
+ * known to be dead before its lease expires (the local CLI's state admits one process, so a
+ * window found running there belongs to a killed one). The interrupted attempt stays counted.
+ */
+export async function releaseWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string): Promise<boolean> {
+  const values = { ':pending': 'pending', ':ts': new Date().toISOString() };
+  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :pending, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
+  if (done) await moveCount(doc, table, runId, 'running', 'pending', {});
+  return done;
+}
+
 /** running → done, only by the lease holder: false when the lease was lost (taken over after expiry). */
 function finishTransition(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, update: string, values: Record<string, unknown>): Promise<boolean> {
   return conditional(() =>
