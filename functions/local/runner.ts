@@ -45,6 +45,8 @@ export interface LocalExecution {
   statesEntered: string[];
   /** The state data as the last top-level state received it: on failure, what Finalize said and the caught error. */
   lastStateInput?: unknown;
+  /** Most Map iterations of each state running at the same time (the Map's MaxConcurrency at work). */
+  peakConcurrency: Record<string, number>;
 }
 
 export interface RunLocallyOptions {
@@ -67,25 +69,33 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
   });
   const statesEntered: string[] = [];
   let lastStateInput: unknown;
+  const running: Record<string, number> = {};
+  const peakConcurrency: Record<string, number> = {};
   const logging = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') {
         statesEntered.push(event.state.name);
         if (event.index === undefined) lastStateInput = event.state.input;
+        else {
+          running[event.state.name] = (running[event.state.name] ?? 0) + 1;
+          peakConcurrency[event.state.name] = Math.max(peakConcurrency[event.state.name] ?? 0, running[event.state.name]);
+        }
         opts.onStateEntered?.(event.state.name);
+      } else if ((event.type === 'StateExited' || event.type === 'StateFailed') && event.index !== undefined) {
+        running[event.state.name] = (running[event.state.name] ?? 1) - 1;
       }
     }
   })();
   try {
     const output = await execution.result.finally(() => closeTargets(env));
     await logging;
-    return { executionName: opts.executionName, status: 'SUCCEEDED', output, statesEntered };
+    return { executionName: opts.executionName, status: 'SUCCEEDED', output, statesEntered, peakConcurrency };
   } catch (error) {
     await logging.catch(() => undefined);
     if (!(error instanceof ExecutionError)) throw error;
     const inner = (error as { cause?: unknown }).cause;
     const name = inner instanceof Error ? inner.name : error.name;
     const cause = inner instanceof Error ? inner.message : error.message;
-    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered, lastStateInput };
+    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered, lastStateInput, peakConcurrency };
   }
 }

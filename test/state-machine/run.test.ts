@@ -1,0 +1,103 @@
+// The synthesized state machine run locally (aws-local-stepfunctions), Tasks bound to the
+// Lambda handlers' code, on embedded ClickHouse and dynalite: the paths an operator meets.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FinalizeOutput } from '../../functions/engine/service/types.js';
+import { FROM, TO, startHarness, stateNames, type Harness } from './fixture.js';
+
+let h: Harness;
+const HOURS = (Date.parse(TO) - Date.parse(FROM)) / 3_600_000;
+
+beforeAll(async () => {
+  h = await startHarness({ '0003_broken.up.sql': 'CREATE TABLE broken (x UInt8) ENGINE = MergeTree ORDER BY x;\nSELECT * FROM no_such_table;' });
+});
+afterAll(async () => h?.close());
+
+const finalizeOf = (r: { output: unknown; lastStateInput?: unknown }) => ((r.output ?? r.lastStateInput) as { finalize: FinalizeOutput }).finalize;
+
+describe('state machine, run locally', () => {
+  it('refuses input without action/target before any Task runs', async () => {
+    const r = await h.execute({ target: 'local' }, 'bad-input');
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).toBe('InvalidInput');
+    expect(r.statesEntered).toEqual(['ValidateInput', 'InvalidInput']);
+  });
+
+  it('backfills every window (happy path) with the Map concurrency from the input', async () => {
+    const r = await h.execute({ action: 'backfill', target: 'local', version: 2, concurrency: 2 }, 'happy');
+    expect(r.status, JSON.stringify(r.error)).toBe('SUCCEEDED');
+    const fin = finalizeOf(r);
+    expect(fin).toMatchObject({ status: 'succeeded', runId: 'happy', windows: { total: HOURS, succeeded: HOURS, failed: 0, pending: 0 }, rows: 2400 });
+    expect(r.statesEntered).toEqual(expect.arrayContaining(['Apply', 'Plan', 'BackfillWindows', 'RunWindowBatch', 'Verify', 'Finalize', 'RunSucceeded']));
+    expect(r.peakConcurrency.RunWindowBatch).toBe(2);
+    const copied = await h.withDriver(async (d) => (await d.query<{ n: number; s: number }>('SELECT count() AS n, sum(id) AS s FROM events_copy'))[0]);
+    expect(copied).toEqual({ n: 2400, s: (2399 * 2400) / 2 });
+  });
+
+  it('respects concurrency 1', async () => {
+    await h.withDriver((d) => d.exec('TRUNCATE TABLE events_copy'));
+    const r = await h.execute({ action: 'backfill', target: 'local', version: 2, concurrency: 1 }, 'serial');
+    expect(r.status).toBe('SUCCEEDED');
+    expect(r.peakConcurrency.RunWindowBatch).toBe(1);
+  });
+
+  it('ends partial when windows fail, records them, and retry re-runs only those', async () => {
+    await h.withDriver(async (d) => {
+      await d.exec('TRUNCATE TABLE events_copy');
+      await d.exec("INSERT INTO failing_hours VALUES ('2024-03-01 05:00:00'), ('2024-03-03 17:00:00'), ('2024-03-05 23:00:00')");
+    });
+    const first = await h.execute({ action: 'backfill', target: 'local', version: 2, concurrency: 3 }, 'partial');
+    expect(first.status).toBe('FAILED');
+    expect(first.error?.name).toBe('RunPartiallyFailed');
+    expect(finalizeOf(first)).toMatchObject({ status: 'partial', windows: { failed: 3, succeeded: HOURS - 3 } });
+    const failed = await h.env.runs.listWindows('partial', { status: 'failed' });
+    expect(failed.map((w) => w.start)).toEqual(['2024-03-01T05:00:00.000Z', '2024-03-03T17:00:00.000Z', '2024-03-05T23:00:00.000Z']);
+    expect(failed.every((w) => /hour marked as failing/.test(w.lastError ?? ''))).toBe(true);
+
+    await h.withDriver((d) => d.exec('TRUNCATE TABLE failing_hours'));
+    const retry = await h.execute({ action: 'retry', target: 'local', runId: 'partial' }, 'partial-retry-1');
+    expect(retry.status, JSON.stringify(retry.error)).toBe('SUCCEEDED');
+    expect(retry.statesEntered).not.toContain('Apply');
+    expect(finalizeOf(retry)).toMatchObject({ status: 'succeeded', runId: 'partial', windows: { total: HOURS, succeeded: HOURS, failed: 0 } });
+    const windows = await h.env.runs.listWindows('partial');
+    const retried = windows.filter((w) => w.attempts === 2).map((w) => w.start);
+    expect(retried).toEqual(failed.map((w) => w.start));
+    expect(windows.filter((w) => w.attempts === 1)).toHaveLength(HOURS - 3);
+    const n = await h.withDriver(async (d) => (await d.query<{ n: number }>('SELECT count() AS n FROM events_copy'))[0].n);
+    expect(n).toBe(2400);
+  });
+
+  it('fails and finalizes the run when apply fails', async () => {
+    const r = await h.execute({ action: 'apply', target: 'local' }, 'apply-fails');
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).toBe('RunFailed');
+    expect(r.statesEntered).toEqual(expect.arrayContaining(['Apply', 'Finalize', 'RunOutcome', 'RunFailed']));
+    expect(r.statesEntered).not.toContain('Plan');
+    expect(finalizeOf(r)).toMatchObject({ status: 'failed' });
+    expect(finalizeOf(r).error).toMatch(/migration 3 \(broken\) failed at statement 2/);
+  });
+
+  it('ends in FinalizeFailed when finalize itself cannot record the outcome', async () => {
+    const runs = h.env.runs;
+    // Fault injection on the real store (not a mock of it): the state table becomes unreachable.
+    const broken = Object.create(runs, { getRun: { value: async () => { throw new Error('state table unreachable'); } } });
+    const original = h.env.runs;
+    h.env.runs = broken;
+    try {
+      const r = await h.execute({ action: 'retry', target: 'local', runId: 'partial' }, 'finalize-fails');
+      expect(r.status).toBe('FAILED');
+      expect(r.error?.name).toBe('FinalizeFailed');
+    } finally {
+      h.env.runs = original;
+    }
+  });
+
+  it('verify-only runs go straight to Verify', async () => {
+    const r = await h.execute({ action: 'verify', target: 'local' }, 'verify-only');
+    expect(r.statesEntered.slice(0, 4)).toEqual(['ValidateInput', 'PrepareRun', 'RouteAction', 'Verify']);
+  });
+
+  it('every state of the definition was entered by some test above', () => {
+    const all = stateNames(h.definition as never);
+    expect(all.filter((name) => !h.entered.has(name))).toEqual([]);
+  });
+});
