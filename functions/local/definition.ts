@@ -20,6 +20,8 @@ function infraHash(): string {
   };
   walk(join(ROOT, 'infra'));
   hash.update(readFileSync(join(ROOT, 'cdk.json')));
+  // The Retry lists of the definition come from here too.
+  hash.update(readFileSync(join(ROOT, 'functions/handlers/error-names.ts')));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -4,7 +4,7 @@ import { UsageError } from '../engine/errors.js';
 import type { ResolvedTarget, StepEnvironment } from '../engine/service/types.js';
 import type { StateHandle } from '../cli/state.js';
 
-export function localEnvironment(state: StateHandle, targets: Record<string, ResolvedTarget>, now?: () => Date): StepEnvironment {
+export function localEnvironment(state: Pick<StateHandle, 'runs' | 'leases'>, targets: Record<string, ResolvedTarget>, now?: () => Date): StepEnvironment {
   return {
     ...(now ? { now } : {}),
     openTargets: new Map(),

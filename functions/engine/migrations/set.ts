@@ -87,8 +87,7 @@ export async function loadTypeScriptMigration(migration: Migration): Promise<Typ
   const file = path.slice(path.lastIndexOf('/') + 1);
   let mod: Partial<TypeScriptMigrationModule> & { default?: Partial<TypeScriptMigrationModule> };
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    mod = await tsImport(pathToFileURL(path).href, import.meta.url);
+    mod = await importTypeScript(path);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new MigrationFileError(file, `failed to import: ${reason}`);
@@ -99,6 +98,18 @@ export async function loadTypeScriptMigration(migration: Migration): Promise<Typ
   const result = exports as TypeScriptMigrationModule;
   loaded.set(path, result);
   return result;
+}
+
+/** Through tsx where it is installed (local, CI); in Lambda, where tsx is not bundled, Node 22's own type stripping. */
+async function importTypeScript(path: string): Promise<Partial<TypeScriptMigrationModule> & { default?: Partial<TypeScriptMigrationModule> }> {
+  let tsx: { tsImport(specifier: string, parent: string): Promise<unknown> } | undefined;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch (error) {
+    if (!(error instanceof Error && /Cannot find (package|module)|ERR_MODULE_NOT_FOUND/.test(`${(error as NodeJS.ErrnoException).code} ${error.message}`))) throw error;
+  }
+  const url = pathToFileURL(path).href;
+  return (tsx ? tsx.tsImport(url, import.meta.url) : import(url)) as never;
 }
 
 export async function hasDown(migration: Migration): Promise<boolean> {
