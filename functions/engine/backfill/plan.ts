@@ -10,7 +10,8 @@ import type { RunRecord } from '../state/records.js';
 import { parseBackfillDefinition, type BackfillDefinition } from './definition.js';
 import { formatWindowSize, parseWindowSize } from './duration.js';
 import { resolveRange } from './range.js';
-import { assertPartitionAligned } from './replace-partition.js';
+import { assertDeduplicatingTarget } from './dedup-token.js';
+import { assertPartitionAligned, assertRangeOnGrid } from './replace-partition.js';
 import { planWindows, chooseBatchSize, countWindows } from './windows.js';
 import { timeColumnWarnings } from './warnings.js';
 
@@ -46,6 +47,7 @@ export async function loadDefinition(set: MigrationSet, version: number, windowO
 
 export async function checkStrategy(driver: Driver, def: BackfillDefinition): Promise<void> {
   if (def.strategy === 'dedup-token' && driver.engine !== 'clickhouse') throw new UsageError('strategy dedup-token is for ClickHouse only (PostgreSQL uses delete, in one transaction)');
+  if (def.strategy === 'dedup-token') await assertDeduplicatingTarget(driver, def);
   if (def.strategy === 'replace-partition') await assertPartitionAligned(driver, def);
 }
 
@@ -58,6 +60,7 @@ export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanReq
   const range = await resolveRange(driver, def, tracking, { from: req.from, to: req.to });
   const from = range.from ?? range.to; // empty source: a zero-window run
   if (from > range.to) throw new UsageError(`backfill range is reversed: from ${from.toISOString()} is after to ${range.to.toISOString()}`);
+  if (def.strategy === 'replace-partition') assertRangeOnGrid(from, range.to, def);
   const count = from < range.to ? countWindows(from, range.to, def.windowMs) : 0;
   const batchSize = chooseBatchSize(count);
   const windows = count ? planWindows(from, range.to, def.windowMs, batchSize) : [];

@@ -22,6 +22,13 @@ export async function assertPartitionAligned(driver: Driver, def: BackfillDefini
   }
 }
 
+/** A window cut short by the range would still replace its whole partition, wiping the partition's rows outside the range. */
+export function assertRangeOnGrid(from: Date, to: Date, def: BackfillDefinition): void {
+  for (const [bound, at] of [['starts', from], ['ends', to]] as const) {
+    if (at.getTime() % def.windowMs !== 0) throw new UsageError(`strategy replace-partition replaces whole partitions, so the range must start and end on the ${def.window} grid, but it ${bound} at ${at.toISOString()} (align --from/--to or the definition's from/to)`);
+  }
+}
+
 async function partitionKey(driver: Driver, table: string): Promise<string> {
   const [db, name] = table.includes('.') ? table.split('.') : [null, table];
   const rows = await driver.query<{ partition_key: string }>(
