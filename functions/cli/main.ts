@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   retry: async () => (await import('./commands/backfill.js')).retryCommand,
   windows: async () => (await import('./commands/windows.js')).windowsCommand,
   runs: async () => (await import('./commands/windows.js')).runsCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
