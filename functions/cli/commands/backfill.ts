@@ -56,6 +56,9 @@ export async function planCommand(ctx: CliContext): Promise<number> {
 }
 
 export async function backfillCommand(ctx: CliContext): Promise<number> {
+  // Options read only once windows run are checked here, before anything is written.
+  latenessMs(ctx);
+  faultHook(ctx);
   const resume = ctx.args.options.resume as string | undefined;
   if (resume !== undefined) {
     if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
@@ -67,14 +70,13 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   const from = timeArg(ctx, 'from');
   const to = timeArg(ctx, 'to');
   const concurrency = concurrencyArg(ctx, 4);
-  const lateness = latenessMs(ctx);
   const set = loadMigrationSet(ctx.migrationsDir);
   const driver = await ctx.openDriver();
   const { runs } = await ctx.openState();
   const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now() });
   for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
   if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
-  return execute(ctx, planned.run, ['pending'], concurrency, planned.def.to.kind === 'cutover' ? lateness : null);
+  return execute(ctx, planned.run, ['pending'], concurrency);
 }
 
 export async function retryCommand(ctx: CliContext): Promise<number> {
@@ -93,10 +95,10 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
   await runs.reconcileRun(runId);
   const concurrency = concurrencyArg(ctx, run.concurrency);
   if (!ctx.json) ctx.io.err(`${what} run ${runId}: backfill ${run.migrationVersion} (${run.migrationName})`);
-  return execute(ctx, run, allow, concurrency, null);
+  return execute(ctx, run, allow, concurrency);
 }
 
-async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[], concurrency: number, lateness: number | null): Promise<number> {
+async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[], concurrency: number): Promise<number> {
   const set = loadMigrationSet(ctx.migrationsDir);
   const driver = await ctx.openDriver();
   const { runs } = await ctx.openState();
@@ -105,7 +107,10 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   const todo = (await runs.listWindows(run.runId)).filter((w) => w.status !== 'succeeded').length;
   const bar = ctx.json ? null : new ProgressBar(todo, (t) => process.stderr.write(t));
   await runs.updateRunStatus(run.runId, 'running');
-  const notAfter = lateness === null ? undefined : new Date(ctx.now().getTime() - lateness);
+  // A run that ends at the cut-over holds the window ending there until the cut-over plus
+  // lateness has passed, on every pass (first, resume, retry), so late rows still land.
+  const holds = def.to.kind === 'cutover';
+  const notAfter = holds ? new Date(ctx.now().getTime() - latenessMs(ctx)) : undefined;
   const result: ExecuteResult = await executeWindows(driver, runs, def, run.migrationVersion, {
     runId: run.runId, owner: `cli-${process.pid}-${randomUUID().slice(0, 8)}`, concurrency, allow, notAfter,
     onWindow: (e) => bar?.update(e),
@@ -119,7 +124,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   } else {
     ctx.io.out(`run ${final.runId} ${final.status}: ${final.counts.succeeded}/${final.windowCount} windows succeeded, ${final.counts.failed} failed, ${summary.windows.pending} pending · ${human(final.rowsWritten)} rows${result.skipped ? ` · ${result.skipped} skipped this pass` : ''}`);
     if (final.counts.failed) ctx.io.out(`re-run the failed windows with: hourglass retry ${final.runId}`);
-    if (summary.windows.pending && lateness !== null) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
+    if (summary.windows.pending && holds) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
   }
   return final.status === 'succeeded' ? 0 : 1;
 }
