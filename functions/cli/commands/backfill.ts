@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../engine/errors.js';
 import { parseUtcTime } from '../../engine/backfill/definition.js';
 import { parseWindowSize } from '../../engine/backfill/duration.js';
+import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { loadDefinition, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
@@ -91,6 +92,10 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
     // We hold the local state alone, so a window still marked running was left by a process
     // that was killed: give it back now rather than wait out its lease (15 minutes).
     for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
+  }
+  if (!run.plannedAt && run.windowCount > 0) {
+    // Killed between recording the run and writing its windows: write the plan now (no window can have run).
+    await runs.putWindows(runId, planWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize));
   }
   await runs.reconcileRun(runId);
   const concurrency = concurrencyArg(ctx, run.concurrency);
