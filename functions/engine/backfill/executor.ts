@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   leaseMs?: number;
   /** Only windows of this batch (a Map child); all when undefined. */
   batch?: number;
+  /** First and last window start of that batch (windows.ts batchStartRange): the state store then reads only the batch, not the whole run. */
+  batchStarts?: { first: Date; last: Date };
   /** Windows ending after this are left pending (cut-over not yet passed plus lateness). */
   notAfter?: Date;
   onWindow?: (event: WindowEvent) => void;
@@ -47,7 +49,7 @@ export interface ExecuteResult {
 
 export async function executeWindows(driver: Driver, runs: RunStore, def: BackfillDefinition, migrationVersion: number, opts: ExecuteOptions): Promise<ExecuteResult> {
   const leaseMs = opts.leaseMs ?? 15 * 60_000;
-  const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch }))
+  const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch, ...(opts.batchStarts ? { starts: opts.batchStarts } : {}) }))
     .filter((w) => w.status !== 'succeeded');
   const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0 };
   // Only the claimer of a window writes its range, so a range empty now stays empty until

@@ -30,6 +30,21 @@ export function planWindows(from: Date, to: Date, windowMs: number, batchSize: n
   return windows;
 }
 
+/**
+ * First and last window start of batch `batch` of the plan planWindows(from, to, windowMs,
+ * batchSize) makes, without building the plan: a Map child reads just that sort-key range
+ * instead of the run's whole partition. null when the batch lies past the last window.
+ */
+export function batchStartRange(from: Date, to: Date, windowMs: number, batchSize: number, batch: number): { first: Date; last: Date } | null {
+  const count = from < to ? countWindows(from, to, windowMs) : 0;
+  const firstIndex = batch * batchSize;
+  const lastIndex = Math.min(firstIndex + batchSize, count) - 1;
+  if (!Number.isInteger(batch) || batch < 0 || firstIndex > lastIndex) return null;
+  // Window 0 starts at `from` (maybe mid-grid); window i > 0 at the i-th grid line after floor(from).
+  const startOf = (i: number) => new Date(i === 0 ? from.getTime() : (Math.floor(from.getTime() / windowMs) + i) * windowMs);
+  return { first: startOf(firstIndex), last: startOf(lastIndex) };
+}
+
 /** Batches keep the Map's inline items small (a number each) and each Lambda busy for a while. */
 export function chooseBatchSize(windowCount: number): number {
   return Math.max(24, Math.ceil(windowCount / 2_000));

@@ -4,6 +4,7 @@
 import { executeWindows } from '../backfill/executor.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, planRun } from '../backfill/plan.js';
+import { batchStartRange } from '../backfill/windows.js';
 import type { Driver } from '../drivers/driver.js';
 import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
@@ -102,8 +103,9 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
   if (!run) throw new UsageError(`unknown run "${input.runId}"`);
   return withTarget(env, input.target, async (driver, set) => {
     const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
+    const batchStarts = batchStartRange(new Date(run.rangeStart), new Date(run.rangeEnd), def.windowMs, run.batchSize, input.batch) ?? undefined;
     const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
-      runId: input.runId, owner: env.workerId, batch: input.batch, concurrency: 1,
+      runId: input.runId, owner: env.workerId, batch: input.batch, batchStarts, concurrency: 1,
       allow: input.mode === 'retry' ? ['failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,

@@ -118,10 +118,22 @@ export class RunStore {
     return items.length;
   }
 
-  /** A run's windows in start order, optionally only one status and/or batch. Strongly consistent. */
-  async listWindows(runId: string, filter: { status?: WindowStatus; batch?: number } = {}): Promise<WindowRecord[]> {
+  /**
+   * A run's windows in start order, optionally only one status and/or batch. Strongly consistent.
+   * `starts` (first and last window start, inclusive) narrows the Query's key condition, so only
+   * those items are read (and paid for) rather than the run's whole partition filtered afterwards.
+   */
+  async listWindows(runId: string, filter: { status?: WindowStatus; batch?: number; starts?: { first: Date | string; last: Date | string } } = {}): Promise<WindowRecord[]> {
     const names: Record<string, string> = { '#sk': 'sk' };
-    const values: Record<string, unknown> = { ':pk': runKey(runId).pk, ':win': WINDOW_SK_PREFIX };
+    const values: Record<string, unknown> = { ':pk': runKey(runId).pk };
+    let keyCondition = 'pk = :pk AND begins_with(#sk, :win)';
+    if (filter.starts) {
+      values[':first'] = `${WINDOW_SK_PREFIX}${toIso(filter.starts.first)}`;
+      values[':last'] = `${WINDOW_SK_PREFIX}${toIso(filter.starts.last)}`;
+      keyCondition = 'pk = :pk AND #sk BETWEEN :first AND :last';
+    } else {
+      values[':win'] = WINDOW_SK_PREFIX;
+    }
     const conditions: string[] = [];
     if (filter.status !== undefined) {
       names['#status'] = 'status';
@@ -139,7 +151,7 @@ export class RunStore {
       const out = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(#sk, :win)',
+          KeyConditionExpression: keyCondition,
           FilterExpression: conditions.length > 0 ? conditions.join(' AND ') : undefined,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
