@@ -3,6 +3,9 @@
 // The AWS SDK warns on every start under Node 20 about a support date; that is noise for a CLI.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.HOURGLASS_REPO_ROOT ??= new URL('..', import.meta.url).pathname;
+// Node 22+ caches compiled modules on disk (no-op on Node 20): faster starts for every command.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
 const { main } = await import('../dist/hourglass.mjs');
 
 process.exitCode = await main(process.argv.slice(2));
