@@ -1,0 +1,127 @@
+// Backfill overhead on embedded ClickHouse (issue 6, bench 1). Side by side, each repetition:
+//   (a)  the full local state machine (Apply → Plan → Map of window batches → Verify →
+//        Finalize, on-disk dynalite state) backfilling every hourly window, concurrency 4;
+//   (b)  one INSERT … SELECT over the same range into an identical empty table;
+//   (c)  the seed-000 loop: one INSERT … SELECT per hour, sequential, same client, no bookkeeping;
+//   (c4) the same loop with 4 hours at once (what concurrency can buy on this engine).
+// Targets: (a)/(b) ≤ 1.10, (a)/(c) ≤ 0.8. Per-window profile from manual timers.
+//   node --import tsx bench/backfill-clickhouse.ts     (BENCH_ROWS=5000000 BENCH_DAYS=30 BENCH_REPS=3)
+//   BENCH_CH_SELECT=all copies every span instead of the demo's root spans.
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { seedSpans, SPANS_PER_TRACE } from '../functions/cli/commands/demo-data.js';
+import { sourceCountSql, windowStatement, writeClickHouseMigrations, type Selection } from './support/clickhouse-fixture.js';
+import { envNumber, finish, measurement, median as med, newReport, ratios, rotated, target, timed } from './support/report.js';
+import { openHarness } from './support/state-machine.js';
+import { accumulate, profileLines, type TimerTotal } from './support/timers.js';
+
+const HOUR = 3_600_000;
+const rowsWanted = envNumber('BENCH_ROWS', 5_000_000);
+const days = envNumber('BENCH_DAYS', 30);
+const reps = envNumber('BENCH_REPS', 3);
+const concurrency = envNumber('BENCH_CONCURRENCY', 4);
+const selection: Selection = process.env.BENCH_CH_SELECT === 'all' ? 'all' : 'roots';
+// Recent days: otel_traces has a 365-day TTL that would drop older rows.
+const to = new Date(Math.floor(Date.now() / (24 * HOUR)) * 24 * HOUR);
+const from = new Date(to.getTime() - days * 24 * HOUR);
+const windows = days * 24;
+
+const report = newReport('backfill-clickhouse', `Backfill overhead, embedded ClickHouse (chdb), ${selection === 'roots' ? "the demo's backfill (root spans)" : 'every span copied'}`, { sourceRows: rowsWanted, days, windows, reps, concurrency, selection });
+const root = mkdtempSync(join(tmpdir(), 'hourglass-bench-ch-'));
+chmodSync(root, 0o755);
+const h = await openHarness(`chdb:${join(root, 'clickhouse')}`, writeClickHouseMigrations(root, selection), join(root, 'state'));
+try {
+  const { driver } = h;
+  await h.execute({ action: 'apply', target: 'bench' }, 'bench-apply');
+  const seeded = await timed(() => seedSpans(driver, from, to, Math.ceil(rowsWanted / SPANS_PER_TRACE)));
+  const count = async (sql: string, params?: Record<string, Date>) => Number(Object.values((await driver.query(sql, params))[0] ?? {})[0]);
+  const sourceRows = await count('SELECT count() FROM otel_traces');
+  const expected = await count(sourceCountSql(selection), { window_start: from, window_end: to });
+  report.notes.push(`source: ${sourceRows.toLocaleString('en')} spans in otel_traces over ${days} days (seeded inside ClickHouse in ${(seeded.ms / 1000).toFixed(1)} s); every run writes ${expected.toLocaleString('en')} rows (${selection === 'roots' ? "the demo's backfill: root spans" : 'every span'}); chdb opened in ${h.openMs.toFixed(0)} ms, outside every figure`);
+
+  const truncate = (table: string) => driver.exec(`TRUNCATE TABLE ${table}`);
+  const checkRows = async (table: string) => {
+    const n = await count(`SELECT count() FROM ${table}`);
+    if (n !== expected) throw new Error(`${table} holds ${n} rows, expected ${expected}`);
+    await truncate(table); // drop the parts now, so their background merges do not run into the next measurement
+  };
+  const hourly = async (table: string, parallel: number) => {
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < windows; i = next++) {
+        await driver.exec(windowStatement(table, selection), { window_start: new Date(from.getTime() + i * HOUR), window_end: new Date(from.getTime() + (i + 1) * HOUR) });
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, worker));
+  };
+
+  const a: number[] = [], aMap: number[] = [], b: number[] = [], c: number[] = [], c4: number[] = [];
+  const stateMs: Record<string, number[]> = {};
+  const profile: Record<string, TimerTotal> = {};
+  const steps: Record<string, (rep: number) => Promise<void>> = {
+    a: async (rep) => {
+      await truncate('traces_new');
+      h.timers.reset();
+      const runId = `bench-${rep}-${Date.now()}`;
+      const run = await h.backfill({ version: 2, concurrency, from: from.toISOString(), to: to.toISOString() }, runId);
+      if (run.finalize.status !== 'succeeded' || run.finalize.rows !== expected || run.finalize.windows?.total !== windows) throw new Error(`state machine run ${runId}: ${JSON.stringify(run.finalize)}`);
+      a.push(run.ms);
+      aMap.push(run.stateMs.BackfillWindows!);
+      for (const [s, ms] of Object.entries(run.stateMs)) if (ms >= 1) (stateMs[s] ??= []).push(ms);
+      accumulate(profile, h.timers.snapshot());
+      await checkRows('traces_new');
+    },
+    b: async () => {
+      await truncate('traces_single');
+      b.push((await timed(() => driver.exec(windowStatement('traces_single', selection), { window_start: from, window_end: to }))).ms);
+      await checkRows('traces_single');
+    },
+    c: async () => {
+      await truncate('traces_loop');
+      c.push((await timed(() => hourly('traces_loop', 1))).ms);
+      await checkRows('traces_loop');
+    },
+    c4: async () => {
+      await truncate('traces_loop4');
+      c4.push((await timed(() => hourly('traces_loop4', concurrency))).ms);
+      await checkRows('traces_loop4');
+    },
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    for (const name of rotated(Object.keys(steps), rep)) await steps[name]!(rep);
+    process.stderr.write(`rep ${rep + 1}/${reps}: a ${a.at(-1)!.toFixed(0)} ms, b ${b.at(-1)!.toFixed(0)} ms, c ${c.at(-1)!.toFixed(0)} ms, c4 ${c4.at(-1)!.toFixed(0)} ms\n`);
+  }
+
+  report.measurements.push(
+    measurement('(a) state machine, whole execution', 'ms', a),
+    ...Object.entries(stateMs).map(([s, v]) => measurement(`    of which state ${s}`, 'ms', v)),
+    measurement('(b) one INSERT … SELECT over the range', 'ms', b),
+    measurement('(c) sequential loop, one INSERT … SELECT per hour', 'ms', c),
+    measurement(`(c4) the same loop, ${concurrency} hours at once`, 'ms', c4),
+    measurement('(a)/(b)', 'x', ratios(a, b)),
+    measurement('(a)/(c)', 'x', ratios(a, c)),
+    measurement('(a: Map state only)/(b)', 'x', ratios(aMap, b)),
+    measurement('(c)/(b): the cost of hourly statements alone', 'x', ratios(c, b)),
+    measurement(`(c4)/(c): what ${concurrency} at once buys`, 'x', ratios(c4, c)),
+  );
+  const per = (k: string) => (profile[k]?.ms ?? 0) / (reps * windows);
+  report.notes.push(`profile (manual timers; a call's time includes waiting for the engine's queue and the event loop, so with ${concurrency} batches at once the sum exceeds the wall time):`, ...profileLines(profile, reps, windows));
+  const causes = () => [
+    `Hourly statements alone cost (c)/(b) = ${(med(c) / med(b)).toFixed(2)}× one statement, ${((med(c) - med(b)) / windows).toFixed(1)} ms more per hour: each INSERT … SELECT pays ClickHouse's fixed per-query cost (parse, plan, open parts, write a new part) and an hour holds ${Math.round(expected / windows).toLocaleString('en')} rows, so the fixed cost dominates.`,
+    `The state machine adds ${((med(a) - med(c)) / windows).toFixed(1)} ms per window over that loop: per window 4 state-store writes (claim ${per('state: claimWindow').toFixed(1)} ms + complete ${per('state: completeWindow').toFixed(1)} ms, each a conditional UpdateItem plus a run-count UpdateItem on on-disk dynalite) and one count query (${per('db: counts (target, source)').toFixed(1)} ms), and per execution Verify (${med(stateMs.Verify ?? [0]).toFixed(0)} ms: it builds the expected schema in a child chdb process).`,
+    `Concurrency cannot hide any of it here: (c4)/(c) = ${(med(c4) / med(c)).toFixed(2)}, because chdb sends every parameterized query of a process through one queue (node_modules/chdb/index.js runExclusiveParam/globalParamChain) and one statement already uses all ${report.machine.cpus} CPUs; on a ClickHouse server the ${concurrency} windows run in parallel.`,
+  ];
+  const fixes = [
+    'Below (c)/(b) nothing per-window can go: for hourly slices this small the floor is the engine\'s per-statement cost (larger windows, e.g. --window 6h, amortize it).',
+    'Ours to cut: (1) window-transitions.ts moveCount — move the run-record count update out of the per-window path (one UpdateItem per batch or per second; Finalize already recomputes counts with reconcileRun), 4 → 2 state writes per window;',
+    '(2) strategies.ts countResult — without a source-count, take the row count from the INSERT\'s written_rows summary on a first attempt into an empty range instead of a count query;',
+    '(3) concurrency only pays against a ClickHouse server; with chdb the parameter queue serializes every window.',
+  ];
+  report.targets.push(target('(a)/(b) state machine ÷ one statement', med(ratios(a, b)), '<=', 1.1, 'x', () => causes().join(' '), fixes.join(' ')));
+  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.8, 'x', () => causes().slice(1).join(' '), fixes.slice(1).join(' ')));
+} finally {
+  await h.close();
+  rmSync(root, { recursive: true, force: true });
+}
+finish(report);
