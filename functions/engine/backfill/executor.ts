@@ -52,6 +52,8 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch, ...(opts.batchStarts ? { starts: opts.batchStarts } : {}) }))
     .filter((w) => w.status !== 'succeeded');
   const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0 };
+  // Run counts go to the run record once a second, not twice per window.
+  const counts = runs.countBuffer(opts.runId);
   // Only the claimer of a window writes its range, so a range empty now stays empty until
   // its first attempt runs: one count for the batch saves a count per window.
   const emptyAtStart = def.strategy === 'delete' && candidates.length > 0 && (await countWindow(driver, driver, def, { start: new Date(candidates[0].start), end: new Date(candidates[candidates.length - 1].end) })) === 0;
@@ -63,7 +65,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       result.skipped++;
       return;
     }
-    const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow });
+    const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow, counts });
     if (!claimed) {
       result.skipped++;
       return;
@@ -76,13 +78,13 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       await opts.beforeWindow?.(claimed);
       const out = await runWindow({ driver, def, windowKey: `${migrationVersion}:${claimed.start}`, knownEmpty: emptyAtStart && claimed.attempts === 1 }, span);
       const durationMs = Date.now() - started;
-      await runs.completeWindow(opts.runId, claimed.start, opts.owner, { rows: out.rows, sourceRows: out.sourceRows, durationMs });
+      await runs.completeWindow(opts.runId, claimed.start, opts.owner, { rows: out.rows, sourceRows: out.sourceRows, durationMs }, counts);
       result.succeeded++;
       result.rows += out.rows;
       opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'succeeded', rows: out.rows, durationMs });
     } catch (error) {
       const durationMs = Date.now() - started;
-      await runs.failWindow(opts.runId, claimed.start, opts.owner, { error, durationMs });
+      await runs.failWindow(opts.runId, claimed.start, opts.owner, { error, durationMs }, counts);
       result.failed++;
       opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'failed', rows: 0, durationMs, error: shortError(error) });
     } finally {
@@ -93,6 +95,10 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   const worker = async (): Promise<void> => {
     while (next < candidates.length) await one(candidates[next++]);
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, candidates.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, candidates.length)) }, worker));
+  } finally {
+    await counts.flush();
+  }
   return result;
 }

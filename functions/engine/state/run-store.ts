@@ -9,6 +9,7 @@ import { RUNS_GSI_PK, TABLE_KEYS, WINDOW_SK_PREFIX, assertRunId, runKey, runsInd
 import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './records.js';
 import type { NewRun, PlannedWindow, RunRecord, RunStatus, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, windowItems } from './window-plan.js';
+import { CountBuffer, type CountSink } from './count-buffer.js';
 import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions } from './window-transitions.js';
 
 export class RunStore {
@@ -169,12 +170,17 @@ export class RunStore {
     return claimWindow(this.doc, this.tableName, runId, start, owner, opts);
   }
 
-  completeWindow(runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }): Promise<boolean> {
-    return completeWindow(this.doc, this.tableName, runId, start, owner, result);
+  completeWindow(runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }, counts?: CountSink): Promise<boolean> {
+    return completeWindow(this.doc, this.tableName, runId, start, owner, result, counts);
   }
 
-  failWindow(runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }): Promise<boolean> {
-    return failWindow(this.doc, this.tableName, runId, start, owner, result);
+  failWindow(runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }, counts?: CountSink): Promise<boolean> {
+    return failWindow(this.doc, this.tableName, runId, start, owner, result, counts);
+  }
+
+  /** A buffer that writes this run's count changes at most once a second (see count-buffer.ts). */
+  countBuffer(runId: string): CountBuffer {
+    return new CountBuffer(this.doc, this.tableName, runId);
   }
 
   /** running → pending while `owner` holds it: for a window whose worker is known dead (see window-transitions). */

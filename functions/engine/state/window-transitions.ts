@@ -13,6 +13,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { OperationError, UsageError, shortError } from '../errors.js';
 import { runKey, windowKey } from './keys.js';
 import { toWindowRecord, type WindowRecord, type WindowStatus } from './records.js';
+import type { CountSink } from './count-buffer.js';
 
 export type ClaimableStatus = 'pending' | 'failed';
 
@@ -22,6 +23,8 @@ export interface ClaimOptions {
   now?: number | Date;
   /** Statuses that may be claimed outright: ['pending'] for a first pass, ['failed'] (or both) for a retry. */
   allow: readonly ClaimableStatus[];
+  /** A worker's count buffer (count-buffer.ts); without one, counts are written per transition. */
+  counts?: CountSink;
 }
 
 const NAMES = { '#status': 'status' };
@@ -69,12 +72,12 @@ export async function claimWindow(doc: DynamoDBDocumentClient, table: string, ru
   });
   if (!won || !old) return null;
   const from = old.status as WindowStatus;
-  if (from !== 'running') await moveCount(doc, table, runId, from, 'running', {});
+  if (from !== 'running') await countMove(doc, table, runId, from, 'running', {}, opts.counts);
   const attempts = typeof old.attempts === 'number' ? old.attempts + 1 : 1;
   return toWindowRecord({ ...old, status: 'running', leaseOwner: owner, leaseExpiresAt: now + opts.leaseMs, updatedAt: new Date(now).toISOString(), attempts });
 }
 
-export async function completeWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }): Promise<boolean> {
+export async function completeWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }, counts?: CountSink): Promise<boolean> {
   const values: Record<string, unknown> = { ':done': 'succeeded', ':rows': result.rows, ':ms': result.durationMs, ':ts': new Date().toISOString() };
   let set = '#status = :done, #rows = :rows, durationMs = :ms, updatedAt = :ts';
   if (result.sourceRows !== undefined) {
@@ -82,14 +85,14 @@ export async function completeWindow(doc: DynamoDBDocumentClient, table: string,
     values[':src'] = result.sourceRows;
   }
   const done = await finishTransition(doc, table, runId, start, owner, `SET ${set} REMOVE leaseOwner, leaseExpiresAt, lastError`, values);
-  if (done) await moveCount(doc, table, runId, 'running', 'succeeded', { rowsWritten: result.rows, sourceRows: result.sourceRows ?? 0 });
+  if (done) await countMove(doc, table, runId, 'running', 'succeeded', { rowsWritten: result.rows, sourceRows: result.sourceRows ?? 0 }, counts);
   return done;
 }
 
-export async function failWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }): Promise<boolean> {
+export async function failWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }, counts?: CountSink): Promise<boolean> {
   const values = { ':failed': 'failed', ':err': shortError(result.error), ':ms': result.durationMs, ':ts': new Date().toISOString() };
   const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :failed, lastError = :err, durationMs = :ms, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
-  if (done) await moveCount(doc, table, runId, 'running', 'failed', {});
+  if (done) await countMove(doc, table, runId, 'running', 'failed', {}, counts);
   return done;
 }
 
@@ -119,6 +122,12 @@ function finishTransition(doc: DynamoDBDocumentClient, table: string, runId: str
       }),
     ),
   );
+}
+
+/** Into the worker's buffer when it has one, else straight onto the run record. */
+async function countMove(doc: DynamoDBDocumentClient, table: string, runId: string, from: WindowStatus, to: WindowStatus, add: { rowsWritten?: number; sourceRows?: number }, counts: CountSink | undefined): Promise<void> {
+  if (counts) counts.move(from, to, add);
+  else await moveCount(doc, table, runId, from, to, add);
 }
 
 async function moveCount(doc: DynamoDBDocumentClient, table: string, runId: string, from: WindowStatus, to: WindowStatus, add: { rowsWritten?: number; sourceRows?: number }): Promise<void> {
