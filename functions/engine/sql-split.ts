@@ -69,3 +69,26 @@ export function firstLine(statement: string, max = 120): string {
   const line = statement.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('--')) ?? statement.trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** Splits at top-level commas only (not inside parentheses, brackets or quotes). */
+export function splitTopLevel(text: string, separator = ','): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let current = '';
+  for (const c of text) {
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '`' || c === '"') quote = c;
+    else if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (c === separator && depth === 0) {
+      parts.push(current.trim());
+      current = '';
+      continue;
+    }
+    current += c;
+  }
+  if (current.trim() !== '') parts.push(current.trim());
+  return parts;
+}

@@ -46,28 +46,7 @@ function mapOutsideStrings(sql: string, fn: (code: string) => string): string {
   return out;
 }
 
-/** Splits at top-level commas only (not inside parentheses, brackets or quotes). */
-export function splitTopLevel(text: string, separator = ','): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let quote: string | null = null;
-  let current = '';
-  for (const c of text) {
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === "'" || c === '`' || c === '"') quote = c;
-    else if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === separator && depth === 0) {
-      parts.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += c;
-  }
-  if (current.trim() !== '') parts.push(current.trim());
-  return parts;
-}
+export { splitTopLevel } from '../sql-split.js';
 
 /** Removes one pair of enclosing parentheses when they wrap the whole text. */
 export function unwrapParentheses(text: string): string {

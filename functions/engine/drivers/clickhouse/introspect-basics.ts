@@ -3,6 +3,7 @@
 // (a prefix of the sorting key, or the partition key) so windowed reads stay cheap.
 import type { Driver } from '../driver.js';
 import { assertIdentifier, assertQualifiedName } from '../driver.js';
+import { splitTopLevel } from '../../sql-split.js';
 
 export interface SortingKeyInfo {
   /** Expressions of the sorting key, in order, e.g. ['ServiceName', 'toStartOfHour(Timestamp)']. */
@@ -46,23 +47,5 @@ export async function sortingKeyInfo(driver: Driver, table: string): Promise<Sor
 
 /** Splits 'a, toStartOfHour(b), c' at top-level commas only. */
 export function splitKeyExpressions(key: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let current = '';
-  let quote: string | null = null;
-  for (const c of key) {
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === "'" || c === '`' || c === '"') quote = c;
-    else if (c === '(' || c === '[') depth++;
-    else if (c === ')' || c === ']') depth--;
-    else if (c === ',' && depth === 0) {
-      parts.push(current.trim());
-      current = '';
-      continue;
-    }
-    current += c;
-  }
-  if (current.trim() !== '') parts.push(current.trim());
-  return parts;
+  return splitTopLevel(key);
 }
