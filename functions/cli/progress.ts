@@ -14,9 +14,15 @@ export class ProgressBar {
 
   update(event: WindowEvent): void {
     if (event.status === 'skipped') return;
-    this.done++;
-    if (event.status === 'failed') this.failed++;
-    this.rows += event.rows;
+    this.set(this.done + 1, this.failed + (event.status === 'failed' ? 1 : 0), this.rows + event.rows);
+  }
+
+  /** Totals read from elsewhere (a run record, while a state machine runs the windows). */
+  set(done: number, failed: number, rows: number): void {
+    if (done === this.done && rows === this.rows) return;
+    this.done = done;
+    this.failed = failed;
+    this.rows = rows;
     const now = Date.now();
     const decile = Math.floor((this.done / Math.max(1, this.total)) * 10);
     if (this.tty ? now - this.lastDraw > 100 || this.done === this.total : decile !== this.lastDecile) {

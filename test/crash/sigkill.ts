@@ -2,7 +2,7 @@
 // each, and require target == source every time (count, distinct ids, row checksum).
 import { expect } from 'vitest';
 import { fixtureWorkspace, type EngineName } from '../backfill/fixture-migrations.js';
-import { cli, cliJson, facts, spawnCli, withTarget, type Workspace } from '../backfill/support.js';
+import { cli, facts, spawnCli, withTarget, type Workspace } from '../backfill/support.js';
 
 /** mulberry32: a tiny seeded PRNG, so every kill point is reproducible from the seed. */
 export function seeded(seed: number): () => number {
@@ -23,15 +23,29 @@ const STEP_MS = 60_000; // 12 h of rows in 15-minute windows: 49 windows per run
 
 export interface CrashReport {
   killedMidRun: number;
-  killedBeforeRun: number;
+  /** Each point as fraction‰ + jitter ms, for the failure message. */
   points: number[];
 }
 
-async function backfillKilledAfter(ws: Workspace, runId: string, delayMs: number): Promise<'killed' | 'finished'> {
-  const { child, exited } = spawnCli(ws, ['backfill', '2', '--concurrency', '2', '--run-id', runId], () => undefined);
-  const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+const PROGRESS = /(\d+)\/(\d+) windows ·/g;
+
+/**
+ * Kills the backfill once `fraction` of its windows are done (read from the progress lines it
+ * prints every 10% on a pipe) plus `jitterMs`: every point lands while windows are being
+ * written, whatever the machine's speed.
+ */
+async function backfillKilledAt(ws: Workspace, runId: string, fraction: number, jitterMs: number): Promise<'killed' | 'finished'> {
+  let stderr = '';
+  let armed = false;
+  const { child, exited } = spawnCli(ws, ['backfill', '2', '--concurrency', '2', '--run-id', runId], (chunk) => {
+    stderr += chunk;
+    const last = [...stderr.matchAll(PROGRESS)].at(-1);
+    if (!armed && last && Number(last[1]) >= Number(last[2]) * fraction) {
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), jitterMs);
+    }
+  });
   const exit = await exited;
-  clearTimeout(timer);
   return exit.signal === 'SIGKILL' ? 'killed' : 'finished';
 }
 
@@ -41,36 +55,23 @@ export async function crashHarness(engine: EngineName, postgresUrl?: string): Pr
   const source = await facts(ws.url, 'src');
   expect(source.count).toBe(ROWS);
 
-  // One uninterrupted run tells how long a run lasts, so the kill points spread over it.
-  const started = Date.now();
-  const clean = await cliJson(ws, ['backfill', '2', '--run-id', 'crash-baseline', '--concurrency', '2']);
-  expect(clean.json).toMatchObject({ status: 'succeeded', rows: ROWS });
-  const duration = Date.now() - started;
-
   const random = seeded(SEED + (engine === 'clickhouse' ? 0 : 1));
-  const report: CrashReport = { killedMidRun: 0, killedBeforeRun: 0, points: [] };
+  const report: CrashReport = { killedMidRun: 0, points: [] };
   for (let i = 0; i < POINTS; i++) {
-    const delay = Math.round(duration * (0.1 + 0.85 * random()));
-    report.points.push(delay);
+    // A point: the first progress line at or past 10%…90% of the windows, then 0–200 ms more.
+    const fraction = Math.ceil(random() * 9) / 10;
+    const jitter = Math.round(random() * 200);
+    report.points.push(fraction * 1000 + jitter);
     const runId = `crash-${i}`;
     // Each point starts from an empty target, as a first backfill does.
     await withTarget(ws.url, (d) => d.exec('TRUNCATE TABLE dst'));
-    const t0 = Date.now();
-    const outcome = await backfillKilledAfter(ws, runId, delay);
-    const t1 = Date.now();
+    const outcome = await backfillKilledAt(ws, runId, fraction, jitter);
     const resumed = await cli(ws, ['backfill', '--resume', runId, '--json']);
-    const context = `point ${i} (${delay} ms of ~${duration} ms, ${outcome}): ${resumed.stdout} ${resumed.stderr}`;
-    if (outcome === 'killed' && resumed.code === 2 && /unknown run/.test(resumed.stderr)) {
-      // Killed before the run was recorded: nothing to resume, and the target must be untouched.
-      expect((await facts(ws.url, 'dst')).count, context).toBe(0);
-      report.killedBeforeRun++;
-      continue;
-    }
+    const context = `point ${i} (${fraction * 100}% + ${jitter} ms, ${outcome}): ${resumed.stdout} ${resumed.stderr}`;
     expect(resumed.code, context).toBe(0);
     expect(JSON.parse(resumed.stdout), context).toMatchObject({ runId, status: 'succeeded', rows: ROWS });
     expect(await facts(ws.url, 'dst'), context).toEqual(source);
     if (outcome === 'killed') report.killedMidRun++;
-    if (process.env.HOURGLASS_CRASH_TRACE) console.log(`point ${i}: ${outcome} after ${t1 - t0} ms, resume ${Date.now() - t1} ms`);
   }
   return report;
 }

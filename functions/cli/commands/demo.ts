@@ -93,16 +93,19 @@ async function execute(definition: object, env: StepEnvironment, input: RunInput
 /** Draws the progress bar from the run record while the Map runs its batches. */
 function followRun(runs: StepEnvironment['runs'], runId: string) {
   let bar: ProgressBar | undefined;
-  let seen = 0;
   const timer = setInterval(() => {
     runs.getRun(runId).then((run) => {
       if (!run || run.windowCount === 0) return;
       bar ??= new ProgressBar(run.windowCount, (t) => process.stderr.write(t));
-      const done = run.counts.succeeded + run.counts.failed;
-      for (; seen < done; seen++) bar.update({ start: '', end: '', status: 'succeeded', rows: seen === done - 1 ? run.rowsWritten - (bar as unknown as { rows: number }).rows : 0, durationMs: 0 });
+      bar.set(run.counts.succeeded + run.counts.failed, run.counts.failed, run.rowsWritten);
     }, () => undefined);
   }, 250);
-  return { stop: () => { clearInterval(timer); bar?.finish(); } };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      bar?.finish();
+    },
+  };
 }
 
 async function withDriver<T>(url: string, fn: (driver: Driver) => Promise<T>): Promise<T> {
