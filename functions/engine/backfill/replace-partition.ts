@@ -5,7 +5,8 @@
 import { OperationError, UsageError } from '../errors.js';
 import type { Driver } from '../drivers/driver.js';
 import type { BackfillDefinition } from './definition.js';
-import { qualified, type WindowContext, type WindowSpan } from './strategies.js';
+import { inWindow, qualifiedName, windowParams } from '../drivers/window-range.js';
+import type { WindowContext, WindowSpan } from './strategies.js';
 
 const ALIGNED: { pattern: (col: string) => RegExp; windowMs: number }[] = [
   { pattern: (c) => new RegExp(`^(toDate|toYYYYMMDD|toStartOfDay)\\(${c}\\)$`), windowMs: 86_400_000 },
@@ -42,9 +43,9 @@ async function partitionKey(driver: Driver, table: string): Promise<string> {
 export async function replacePartitionWindow(ctx: WindowContext, w: WindowSpan): Promise<void> {
   const { driver, def } = ctx;
   const staging = `${def.target.split('.').pop()}_hg_stage_${ctx.windowKey.replace(/[^A-Za-z0-9]/g, '').slice(-24)}`;
-  const target = qualified(driver, def.target);
+  const target = qualifiedName(driver, def.target);
   const stage = driver.quoteIdentifier(staging);
-  const params = { window_start: w.start, window_end: w.end };
+  const params = windowParams(w);
   await driver.exec(`DROP TABLE IF EXISTS ${stage}`);
   await driver.exec(`CREATE TABLE ${stage} AS ${target}`);
   try {
@@ -57,7 +58,7 @@ export async function replacePartitionWindow(ctx: WindowContext, w: WindowSpan):
     if (parts.length > 1) throw new OperationError(`window ${w.start.toISOString()} spans ${parts.length} partitions of ${def.target}`);
     if (parts.length === 0) {
       // Nothing to put in: make the target's window empty too.
-      await driver.exec(`DELETE FROM ${target} WHERE ${driver.quoteIdentifier(def.timeColumn)} >= {window_start} AND ${driver.quoteIdentifier(def.timeColumn)} < {window_end}`, params);
+      await driver.exec(`DELETE FROM ${target} WHERE ${inWindow(driver, def.timeColumn)}`, params);
     } else {
       const id = parts[0].partition_id;
       if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new OperationError(`unexpected partition id ${id}`);

@@ -4,13 +4,11 @@
 //   replace-partition ClickHouse: build the window in a staging table, then REPLACE PARTITION
 // The statement runs inside the database (INSERT … SELECT); rows never pass through Node.
 import type { Driver, Executor } from '../drivers/driver.js';
+import { countInWindow, countInWindowSql, inWindow, qualifiedName, windowParams, type TimeSpan } from '../drivers/window-range.js';
 import type { BackfillDefinition } from './definition.js';
 import { replacePartitionWindow } from './replace-partition.js';
 
-export interface WindowSpan {
-  start: Date;
-  end: Date;
-}
+export type WindowSpan = TimeSpan;
 
 export interface WindowResult {
   /** Rows in the target's window range after the window ran. */
@@ -30,7 +28,7 @@ export interface WindowContext {
 
 export async function runWindow(ctx: WindowContext, w: WindowSpan): Promise<WindowResult> {
   const { driver, def } = ctx;
-  const params = { window_start: w.start, window_end: w.end };
+  const params = windowParams(w);
   if (def.strategy === 'delete') {
     if (driver.transactional) return driver.transaction((tx) => deleteThenInsert(tx, driver, def, w, ctx.knownEmpty));
     return deleteThenInsert(driver, driver, def, w, ctx.knownEmpty);
@@ -45,45 +43,33 @@ export async function runWindow(ctx: WindowContext, w: WindowSpan): Promise<Wind
 
 /** Rows in the target's window and, where defined, the source count: one round trip. */
 export async function countResult(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan): Promise<WindowResult> {
-  const column = driver.quoteIdentifier(def.timeColumn);
-  const target = `SELECT count(*) FROM ${qualified(driver, def.target)} WHERE ${column} >= {window_start} AND ${column} < {window_end}`;
+  const target = countInWindowSql(driver, def.target, def.timeColumn);
   const sql = def.sourceCount ? `SELECT (${target}) AS target_rows, (${def.sourceCount}) AS source_rows` : `SELECT (${target}) AS target_rows`;
-  const [row] = await exec.query<{ target_rows: unknown; source_rows?: unknown }>(sql, { window_start: w.start, window_end: w.end });
+  const [row] = await exec.query<{ target_rows: unknown; source_rows?: unknown }>(sql, windowParams(w));
   const rows = Number(row?.target_rows ?? 0);
   return def.sourceCount ? { rows, sourceRows: Number(row?.source_rows ?? 0) } : { rows };
 }
 
 async function deleteThenInsert(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan, knownEmpty = false): Promise<WindowResult> {
-  const params = { window_start: w.start, window_end: w.end };
-  const range = `${driver.quoteIdentifier(def.timeColumn)} >= {window_start} AND ${driver.quoteIdentifier(def.timeColumn)} < {window_end}`;
+  const params = windowParams(w);
+  const range = inWindow(driver, def.timeColumn);
   if (driver.engine === 'postgres') {
-    await exec.exec(`DELETE FROM ${qualified(driver, def.target)} WHERE ${range}`, params);
+    await exec.exec(`DELETE FROM ${qualifiedName(driver, def.target)} WHERE ${range}`, params);
   } else if (!knownEmpty) {
     // On ClickHouse a DELETE is a mutation: skip it for an empty range, and confine it to
     // the window's partition when there is one (several times faster than table-wide).
-    const parts = await exec.query<{ p: string; n: number }>(`SELECT _partition_id AS p, count() AS n FROM ${qualified(driver, def.target)} WHERE ${range} GROUP BY p`, params);
+    const parts = await exec.query<{ p: string; n: number }>(`SELECT _partition_id AS p, count() AS n FROM ${qualifiedName(driver, def.target)} WHERE ${range} GROUP BY p`, params);
     if (parts.length > 0) {
       const scope = parts.length === 1 && /^[A-Za-z0-9_-]+$/.test(parts[0].p) ? ` IN PARTITION ID '${parts[0].p}'` : '';
-      await exec.exec(`DELETE FROM ${qualified(driver, def.target)}${scope} WHERE ${range}`, params);
+      await exec.exec(`DELETE FROM ${qualifiedName(driver, def.target)}${scope} WHERE ${range}`, params);
     }
   }
   await exec.exec(def.statement, params);
   return countResult(exec, driver, def, w);
 }
 
-export async function countWindow(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan, table = def.target): Promise<number> {
-  const column = driver.quoteIdentifier(def.timeColumn);
-  return scalar(exec, `SELECT count(*) AS n FROM ${qualified(driver, table)} WHERE ${column} >= {window_start} AND ${column} < {window_end}`, { window_start: w.start, window_end: w.end });
-}
-
-export async function scalar(exec: Executor, sql: string, params: Record<string, Date>): Promise<number> {
-  const rows = await exec.query(sql, params);
-  const value = rows[0] ? Object.values(rows[0])[0] : 0;
-  return Number(value ?? 0);
-}
-
-export function qualified(driver: Driver, name: string): string {
-  return name.split('.').map((part) => driver.quoteIdentifier(part)).join('.');
+export function countWindow(exec: Executor, driver: Driver, def: BackfillDefinition, w: WindowSpan): Promise<number> {
+  return countInWindow(exec, driver, def.target, def.timeColumn, w);
 }
 
 /** Appends a ClickHouse SETTINGS clause to an INSERT … SELECT (values are generated, not user text). */

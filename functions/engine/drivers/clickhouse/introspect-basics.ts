@@ -2,7 +2,8 @@
 // how many rows fall in a window, and is its time column where ClickHouse can use it
 // (a prefix of the sorting key, or the partition key) so windowed reads stay cheap.
 import type { Driver } from '../driver.js';
-import { assertIdentifier, assertQualifiedName } from '../driver.js';
+import { assertQualifiedName } from '../driver.js';
+import { countInWindow } from '../window-range.js';
 import { splitTopLevel } from '../../sql-split.js';
 
 export interface SortingKeyInfo {
@@ -28,11 +29,8 @@ export async function tableExists(driver: Driver, table: string): Promise<boolea
 }
 
 /** Rows with `start <= timeColumn < end`. */
-export async function countRows(driver: Driver, table: string, timeColumn: string, start: Date, end: Date): Promise<number> {
-  const from = assertQualifiedName(table).map((p) => driver.quoteIdentifier(p)).join('.');
-  const column = driver.quoteIdentifier(assertIdentifier(timeColumn, 'time column'));
-  const rows = await driver.query<{ n: number }>(`SELECT count() AS n FROM ${from} WHERE ${column} >= {start} AND ${column} < {end}`, { start, end });
-  return Number(rows[0]?.n ?? 0);
+export function countRows(driver: Driver, table: string, timeColumn: string, start: Date, end: Date): Promise<number> {
+  return countInWindow(driver, driver, table, timeColumn, { start, end });
 }
 
 /** null when the table does not exist. */
@@ -42,10 +40,6 @@ export async function sortingKeyInfo(driver: Driver, table: string): Promise<Sor
     `SELECT sorting_key, partition_key, engine FROM system.tables WHERE ${sql}`, params);
   const row = rows[0];
   if (!row) return null;
-  return { sortingKey: splitKeyExpressions(row.sorting_key), partitionKey: row.partition_key, engine: row.engine };
+  return { sortingKey: splitTopLevel(row.sorting_key), partitionKey: row.partition_key, engine: row.engine };
 }
 
-/** Splits 'a, toStartOfHour(b), c' at top-level commas only. */
-export function splitKeyExpressions(key: string): string[] {
-  return splitTopLevel(key);
-}

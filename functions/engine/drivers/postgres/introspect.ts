@@ -1,12 +1,11 @@
 // Catalog questions the planner asks of a PostgreSQL target before a backfill.
-import { assertQualifiedName, type Driver } from '../driver.js';
+import type { Driver } from '../driver.js';
+import { countInWindow, qualifiedName } from '../window-range.js';
 
 type Inspectable = Pick<Driver, 'query' | 'quoteIdentifier'>;
 
 /** `schema.table` or `table` (resolved through search_path), checked and quoted for to_regclass. */
-function regclassName(driver: Inspectable, table: string): string {
-  return assertQualifiedName(table).map((part) => driver.quoteIdentifier(part)).join('.');
-}
+const regclassName = qualifiedName;
 
 export async function tableExists(driver: Inspectable, table: string): Promise<boolean> {
   const [row] = await driver.query<{ present: boolean }>('SELECT to_regclass({name}) IS NOT NULL AS present', { name: regclassName(driver, table) });
@@ -14,13 +13,8 @@ export async function tableExists(driver: Inspectable, table: string): Promise<b
 }
 
 /** Rows of `table` with `timeColumn` in the half-open window [start, end). */
-export async function countRows(driver: Inspectable, table: string, timeColumn: string, start: Date, end: Date): Promise<number> {
-  const column = driver.quoteIdentifier(timeColumn);
-  const [row] = await driver.query<{ n: number }>(
-    `SELECT count(*) AS n FROM ${regclassName(driver, table)} WHERE ${column} >= {start} AND ${column} < {end}`,
-    { start, end },
-  );
-  return row?.n ?? 0;
+export function countRows(driver: Inspectable, table: string, timeColumn: string, start: Date, end: Date): Promise<number> {
+  return countInWindow(driver, driver, table, timeColumn, { start, end });
 }
 
 /**
