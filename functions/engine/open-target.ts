@@ -16,3 +16,14 @@ export async function openDriver(target: TargetUrl, options: OpenOptions = {}): 
   const { openPostgres } = await import('./drivers/postgres/index.js');
   return openPostgres(target);
 }
+
+/** Opens `target`, runs `fn` and always closes the driver (chdb: one directory per process, so short looks must let go). */
+export async function withDriver<T>(target: string | TargetUrl, fn: (driver: Driver) => Promise<T>, options: OpenOptions = {}): Promise<T> {
+  const { parseTargetUrl } = await import('./target-url.js');
+  const driver = await openDriver(typeof target === 'string' ? parseTargetUrl(target) : target, options);
+  try {
+    return await fn(driver);
+  } finally {
+    await driver.close();
+  }
+}

@@ -10,8 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Driver } from '../../functions/engine/drivers/driver.js';
-import { openDriver } from '../../functions/engine/open-target.js';
-import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { withDriver } from '../../functions/engine/open-target.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(repoRoot, 'bin/hourglass.mjs');
@@ -87,13 +86,8 @@ export async function cliJson<T = any>(ws: Workspace, args: string[], env: Recor
 }
 
 /** Opens the target in this process, runs `fn`, and always closes it (chdb: one dir per process). */
-export async function withTarget<T>(url: string, fn: (driver: Driver) => Promise<T>): Promise<T> {
-  const driver = await openDriver(parseTargetUrl(url));
-  try {
-    return await fn(driver);
-  } finally {
-    await driver.close();
-  }
+export function withTarget<T>(url: string, fn: (driver: Driver) => Promise<T>): Promise<T> {
+  return withDriver(url, fn);
 }
 
 export interface TableFacts {

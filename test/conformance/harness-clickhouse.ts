@@ -8,7 +8,7 @@
 import type { Driver, Row } from '../../functions/engine/drivers/driver.js';
 import { loadMigrationSet } from '../../functions/engine/migrations/set.js';
 import { Migrator } from '../../functions/engine/migrator/index.js';
-import { openDriver } from '../../functions/engine/open-target.js';
+import { openDriver, withDriver } from '../../functions/engine/open-target.js';
 import { DynamoLeaseProvider } from '../../functions/engine/state/leases.js';
 import { parseTargetUrl } from '../../functions/engine/target-url.js';
 import { startDynamoFixture } from '../state/dynamo-fixture.js';
@@ -35,14 +35,7 @@ export function clickHouseHarness(): EngineHarness {
       return `chdb:${dir}/chdb`;
     },
 
-    async inspect(url, fn) {
-      const driver = await openDriver(parseTargetUrl(url));
-      try {
-        return await fn(driver);
-      } finally {
-        await driver.close();
-      }
-    },
+    inspect: (url, fn) => withDriver(url, fn),
 
     async tables(driver) {
       const rows = await driver.query<{ name: string }>('SELECT name FROM system.tables WHERE database = currentDatabase()');

@@ -4,8 +4,7 @@
 // Ten concurrent applies are ten CLI processes against one database (advisory lock).
 import pg from 'pg';
 import type { Driver, Row } from '../../functions/engine/drivers/driver.js';
-import { openDriver } from '../../functions/engine/open-target.js';
-import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { withDriver } from '../../functions/engine/open-target.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { jsonOf } from './cli.js';
 import type { ApplyJson } from './fixtures.js';
@@ -88,14 +87,7 @@ export function postgresHarness(): EngineHarness & { server(): TestPostgres } {
       return asRole(database);
     },
 
-    async inspect(url, fn) {
-      const driver = await openDriver(parseTargetUrl(url));
-      try {
-        return await fn(driver);
-      } finally {
-        await driver.close();
-      }
-    },
+    inspect: (url, fn) => withDriver(url, fn),
 
     async tables(driver) {
       const rows = await driver.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'");

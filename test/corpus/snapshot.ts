@@ -2,8 +2,7 @@
 // state store's runs, read in-process (chdb and on-disk dynalite allow one process at a
 // time, so each snapshot opens and closes them).
 import { join } from 'node:path';
-import { openDriver } from '../../functions/engine/open-target.js';
-import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { withDriver } from '../../functions/engine/open-target.js';
 import { openStateStore } from '../../functions/cli/state.js';
 
 export interface Snapshot {
@@ -13,18 +12,15 @@ export interface Snapshot {
 }
 
 export async function snapshot(url: string, stateDir: string): Promise<Snapshot> {
-  const driver = await openDriver(parseTargetUrl(url));
-  let tables: string[];
-  let tracking: string[];
-  try {
+  const { tables, tracking } = await withDriver(url, async (driver) => {
     const sql = driver.engine === 'clickhouse'
       ? "SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name"
       : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name";
-    tables = (await driver.query<{ name: string }>(sql)).map((r) => r.name);
-    tracking = (await driver.readTracking()).map((r) => `${r.version}:${r.status}:${r.checksum}:${r.statementsDone}`);
-  } finally {
-    await driver.close();
-  }
+    return {
+      tables: (await driver.query<{ name: string }>(sql)).map((r) => r.name),
+      tracking: (await driver.readTracking()).map((r) => `${r.version}:${r.status}:${r.checksum}:${r.statementsDone}`),
+    };
+  });
   const state = await openStateStore(join(stateDir));
   try {
     const runs = (await state.runs.listRuns(100)).map((r) => `${r.runId}:${r.status}:${r.windowCount}:${r.counts.succeeded}`);

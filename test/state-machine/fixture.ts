@@ -11,8 +11,7 @@ import type { StepEnvironment } from '../../functions/engine/service/types.js';
 import { localDefinition } from '../../functions/local/definition.js';
 import { localEnvironment } from '../../functions/local/environment.js';
 import { runDefinitionLocally, type LocalExecution } from '../../functions/local/runner.js';
-import { openDriver } from '../../functions/engine/open-target.js';
-import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { withDriver } from '../../functions/engine/open-target.js';
 import type { Driver } from '../../functions/engine/drivers/driver.js';
 import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
 
@@ -63,14 +62,7 @@ export async function startHarness(extraMigrations: Record<string, string> = {})
       for (const name of result.statesEntered) entered.add(name);
       return result;
     },
-    async withDriver(fn) {
-      const driver = await openDriver(parseTargetUrl(url));
-      try {
-        return await fn(driver);
-      } finally {
-        await driver.close();
-      }
-    },
+    withDriver: (fn) => withDriver(url, fn),
     async close() {
       await dynamo.close();
       rmSync(root, { recursive: true, force: true });

@@ -6,8 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDriver } from '../../functions/engine/open-target.js';
-import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { withDriver } from '../../functions/engine/open-target.js';
 import { openStateStore } from '../../functions/cli/state.js';
 import { splitSqlStatements } from '../../functions/engine/sql-split.js';
 import { SEED_002_MIGRATIONS, buildSeed002, insertGauges } from './seed-002.js';
@@ -32,13 +31,10 @@ beforeAll(async () => {
   migrations = join(dir, 'migrations');
   cpSync(SEED_002_MIGRATIONS, migrations, { recursive: true });
   // Built here, then closed: the CLI process opens the directory itself.
-  const driver = await openDriver(parseTargetUrl(`chdb:${join(dir, 'seed')}`));
-  try {
+  await withDriver(`chdb:${join(dir, 'seed')}`, async (driver) => {
     await buildSeed002(driver);
     await insertGauges(driver, new Date());
-  } finally {
-    await driver.close();
-  }
+  });
 });
 
 afterAll(() => {
@@ -77,12 +73,9 @@ describe('hourglass verify', () => {
     expect(readFileSync(file, 'utf8')).toBe(sql.stdout);
     // This database was built by hand (no tracking table), so the operator runs the file by hand.
     expect(write.stderr).toMatch(/warning: no migrations are recorded on the target/);
-    const driver = await openDriver(parseTargetUrl(`chdb:${join(dir, 'seed')}`));
-    try {
+    await withDriver(`chdb:${join(dir, 'seed')}`, async (driver) => {
       for (const statement of splitSqlStatements(readFileSync(file, 'utf8'))) await driver.exec(statement);
-    } finally {
-      await driver.close();
-    }
+    });
     rmSync(file);
 
     const after = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, '--json', 'verify');
@@ -101,13 +94,10 @@ describe('hourglass verify', () => {
     const own = join(dir, 'tracked-migrations');
     cpSync(resolve('migrations/clickhouse'), own, { recursive: true });
     expect((await hourglass('--url', url, '--migrations', own, 'apply')).code).toBe(0);
-    const driver = await openDriver(parseTargetUrl(url));
-    try {
+    await withDriver(url, async (driver) => {
       await driver.exec('ALTER TABLE traces MODIFY COLUMN Duration Int32');
       await driver.exec('ALTER TABLE otel_traces DROP INDEX idx_trace_id');
-    } finally {
-      await driver.close();
-    }
+    });
     const write = await hourglass('--url', url, '--migrations', own, 'verify', '--write');
     expect(write.code).toBe(1);
     expect(write.stdout).toMatch(/error\s+column_type\s+traces\.Duration/);

@@ -5,11 +5,10 @@
 // verify → atomic swap. Exits 0 only if every source row landed exactly once.
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openDriver } from '../../engine/open-target.js';
+import { withDriver } from '../../engine/open-target.js';
 import { OperationError } from '../../engine/errors.js';
 import type { Driver } from '../../engine/drivers/driver.js';
 import type { FinalizeOutput, RunInput, StepEnvironment } from '../../engine/service/types.js';
-import { parseTargetUrl } from '../../engine/target-url.js';
 import { localDefinition } from '../../local/definition.js';
 import { localEnvironment } from '../../local/environment.js';
 import { runDefinitionLocally, type LocalExecution } from '../../local/runner.js';
@@ -106,15 +105,6 @@ function followRun(runs: StepEnvironment['runs'], runId: string) {
       bar?.finish();
     },
   };
-}
-
-async function withDriver<T>(url: string, fn: (driver: Driver) => Promise<T>): Promise<T> {
-  const driver = await openDriver(parseTargetUrl(url));
-  try {
-    return await fn(driver);
-  } finally {
-    await driver.close();
-  }
 }
 
 async function count(driver: Driver, sql: string): Promise<number> {

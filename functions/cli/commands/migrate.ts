@@ -1,8 +1,7 @@
 // status, validate, apply, revert: the migration commands.
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import { Migrator, type MigrationEvent, type StatusResult } from '../../engine/migrator/index.js';
-import { parseBackfillDefinition } from '../../engine/backfill/definition.js';
-import { backfillText } from '../../engine/migrations/set.js';
+import { cutoverWindowMs } from '../../engine/backfill/definition.js';
 import { integerArg } from '../args.js';
 import type { CliContext } from '../context.js';
 import { randomUUID } from 'node:crypto';
@@ -15,10 +14,7 @@ async function migrator(ctx: CliContext): Promise<Migrator> {
     now: () => ctx.now(),
     lockTimeoutMs: integerArg(ctx.args.options['lock-timeout'], '--lock-timeout (ms)') ?? 60_000,
     onEvent: ctx.json ? undefined : (e) => printEvent(ctx, e),
-    cutoverWindowMs: async (m) => {
-      const text = await backfillText(m);
-      return text ? parseBackfillDefinition(text, m).windowMs : 3_600_000;
-    },
+    cutoverWindowMs,
   });
 }
 

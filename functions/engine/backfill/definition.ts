@@ -12,7 +12,7 @@
 //   -- source-time-column: Timestamp   optional: its time column (default: time-column)
 import { MigrationFileError } from '../errors.js';
 import { assertIdentifier, assertQualifiedName } from '../drivers/driver.js';
-import type { Migration } from '../migrations/set.js';
+import { backfillText, type Migration } from '../migrations/set.js';
 import { parseWindowSize } from './duration.js';
 
 export type Strategy = 'delete' | 'dedup-token' | 'replace-partition';
@@ -115,4 +115,10 @@ export function parseUtcTime(value: string, fail: (p: string) => never): Date {
     fail(`invalid time "${value}": no such date or time`);
   }
   return at;
+}
+
+/** The window size `{cutover}` rounds up to: the migration's backfill window, 1h when it has none. */
+export async function cutoverWindowMs(m: Migration): Promise<number> {
+  const text = await backfillText(m);
+  return text ? parseBackfillDefinition(text, m).windowMs : 3_600_000;
 }

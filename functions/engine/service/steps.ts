@@ -9,11 +9,9 @@ import type { Driver } from '../drivers/driver.js';
 import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
 import { Migrator } from '../migrator/index.js';
-import { openDriver } from '../open-target.js';
+import { openDriver, withDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
-import { parseUtcTime } from '../backfill/definition.js';
-import { backfillText } from '../migrations/set.js';
-import { parseBackfillDefinition } from '../backfill/definition.js';
+import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verifyRun } from './verify-step.js';
 
@@ -26,22 +24,16 @@ function clock(env: StepEnvironment): () => Date {
 async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Driver, set: MigrationSet) => Promise<T>): Promise<T> {
   const resolved = await env.resolveTarget(name);
   const set = loadMigrationSet(resolved.migrationsDir);
-  const open = () => openDriver(parseTargetUrl(resolved.url), { leases: env.leases });
-  if (env.openTargets) {
-    let driver = env.openTargets.get(name);
-    if (!driver) {
-      driver = open();
-      env.openTargets.set(name, driver);
-      driver.catch(() => env.openTargets?.delete(name));
-    }
-    return fn(await driver, set);
+  const target = parseTargetUrl(resolved.url);
+  const options = { leases: env.leases };
+  if (!env.openTargets) return withDriver(target, (driver) => fn(driver, set), options);
+  let driver = env.openTargets.get(name);
+  if (!driver) {
+    driver = openDriver(target, options);
+    env.openTargets.set(name, driver);
+    driver.catch(() => env.openTargets?.delete(name));
   }
-  const driver = await open();
-  try {
-    return await fn(driver, set);
-  } finally {
-    await driver.close();
-  }
+  return fn(await driver, set);
 }
 
 /** Closes what a local run kept open (StepEnvironment.openTargets). */
@@ -63,10 +55,7 @@ export async function applyStep(env: StepEnvironment, input: RunInput & { runId?
     const migrator = new Migrator(driver, set, {
       runId: input.runId ?? `sfn-${input.action}`,
       now: clock(env),
-      cutoverWindowMs: async (m) => {
-        const text = await backfillText(m);
-        return text ? parseBackfillDefinition(text, m).windowMs : 3_600_000;
-      },
+      cutoverWindowMs,
     });
     if (input.action === 'revert') {
       const result = await migrator.revert({ to: input.version });
