@@ -1,19 +1,11 @@
 // Bad input to the backfill commands: exit 2, one clear line, and nothing written — no run
 // in `runs --json`, the target untouched.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_WINDOWS } from '../../functions/engine/backfill/windows.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { fixtureWorkspace, type EngineName } from './fixture-migrations.js';
-import { cleanupTempDirs, cli, facts, runsOf, type Workspace } from './support.js';
+import { cli, facts, runsOf, type Workspace, postgresForFile } from './support.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startTestPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-  cleanupTempDirs();
-});
+const pg = postgresForFile();
 
 // 100k hourly windows is 11.4 years; these ranges are just beyond the cap.
 const ABSURD = ['--from', '2000-01-01T00:00:00Z', '--to', '2011-06-01T00:00:00Z'];

@@ -1,18 +1,10 @@
 // SIGKILL a running backfill, then `backfill --resume`: every source row lands exactly once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROWS, fixtureWorkspace, type EngineName } from './fixture-migrations.js';
 import { openStateStore } from '../../functions/cli/state.js';
-import { cleanupTempDirs, cli, cliJson, facts, inRanges, spawnCli, windowsOf } from './support.js';
+import { cli, cliJson, facts, inRanges, spawnCli, windowsOf, postgresForFile } from './support.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startTestPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-  cleanupTempDirs();
-});
+const pg = postgresForFile();
 
 const PROGRESS = /(\d+)\/(\d+) windows ·/g;
 

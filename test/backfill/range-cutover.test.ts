@@ -1,18 +1,10 @@
 // Ranges: partial first/last windows, a backfill that ends at the recorded cut-over (held
 // until the cut-over plus lateness has passed), and plan-time warnings about the time column.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROWS, fixtureWorkspace, type EngineName } from './fixture-migrations.js';
-import { HOUR, cleanupTempDirs, cli, cliJson, facts, inRanges, iso, timeLiteral, windowsOf, withTarget } from './support.js';
+import { HOUR, cli, cliJson, facts, inRanges, iso, timeLiteral, windowsOf, withTarget, postgresForFile } from './support.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startTestPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-  cleanupTempDirs();
-});
+const pg = postgresForFile();
 
 const engines: Array<[EngineName, string]> = [['clickhouse', 'ClickHouse'], ['postgres', 'PostgreSQL']];
 

@@ -1,18 +1,10 @@
 // A share of windows fails on purpose; `retry` after the fix re-runs exactly those windows.
 // Also the JSON shapes of `backfill --json`, `windows --json` and `runs --json`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROWS, SOURCE_START, derivedHourlyWindows, fixtureWorkspace, type EngineName } from './fixture-migrations.js';
-import { HOUR, cleanupTempDirs, cli, cliJson, facts, inRanges, iso, runsOf, windowsOf, withTarget, type WindowJson, type Workspace } from './support.js';
+import { HOUR, cli, cliJson, facts, inRanges, iso, runsOf, windowsOf, withTarget, type WindowJson, type Workspace, postgresForFile } from './support.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startTestPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-  cleanupTempDirs();
-});
+const pg = postgresForFile();
 
 const WINDOWS = derivedHourlyWindows(); // 61
 const FIRST_HOUR = Math.floor(SOURCE_START / HOUR) * HOUR;

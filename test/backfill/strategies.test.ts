@@ -1,19 +1,11 @@
 // Every strategy is idempotent: running windows again (a new run over the same range, or
 // one window after the target was tampered with) leaves exactly the same rows.
 // Compared by count, distinct ids and a checksum over every row (see tableFacts).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_ROWS, SOURCE_START, derivedHourlyWindows, fixtureWorkspace, type EngineName, type FixtureOptions } from './fixture-migrations.js';
-import { HOUR, cleanupTempDirs, cli, cliJson, facts, iso, runsOf, timeLiteral, withTarget, type Workspace } from './support.js';
+import { HOUR, cli, cliJson, facts, iso, runsOf, timeLiteral, withTarget, type Workspace, postgresForFile } from './support.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startTestPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-  cleanupTempDirs();
-});
+const pg = postgresForFile();
 
 const FIRST_HOUR = Math.floor(SOURCE_START / HOUR) * HOUR;
 /** An hour in the middle of the source (of the smaller one too). */

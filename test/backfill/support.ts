@@ -5,6 +5,8 @@
 // opens its own, so every in-process look at a chdb target opens, reads and CLOSES the
 // driver before the next CLI call on that directory (withTarget does exactly that).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,22 @@ export function tempDir(prefix: string): string {
 
 export function cleanupTempDirs(): void {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The hooks every backfill test file on PostgreSQL needs: one server for the file (started
+ * before its tests, stopped after them) and its temp dirs removed at the end.
+ */
+export function postgresForFile(): Pick<TestPostgres, 'createDatabase'> {
+  let pg: TestPostgres | undefined;
+  beforeAll(async () => {
+    pg = await startTestPostgres();
+  });
+  afterAll(async () => {
+    await pg?.stop();
+    cleanupTempDirs();
+  });
+  return { createDatabase: (name) => pg!.createDatabase(name) };
 }
 
 /** Writes `files` (name → text) into a new migrations folder under `root`. */

@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupTempDirs } from '../backfill/support.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { describe, expect, it } from 'vitest';
+import { postgresForFile } from '../backfill/support.js';
 import { POINTS, crashHarness } from './sigkill.js';
 
-let pg: TestPostgres;
-beforeAll(async () => {
-  pg = await startTestPostgres();
-});
-afterAll(async () => {
-  await pg?.stop();
-  cleanupTempDirs();
-});
+const pg = postgresForFile();
 
 describe('crash harness, PostgreSQL', () => {
   it(`SIGKILL at ${POINTS} seeded points, each resumed: target == source every time`, async () => {

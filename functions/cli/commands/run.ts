@@ -2,7 +2,6 @@
 // synthesized definition in-process against the embedded engines; with --remote it starts
 // an execution of the deployed stack and follows it.
 import { randomBytes } from 'node:crypto';
-import { UsageError } from '../../engine/errors.js';
 import { parseRunInput } from '../../engine/service/input.js';
 import type { FinalizeOutput, RunInput } from '../../engine/service/types.js';
 import { integerArg } from '../args.js';
@@ -62,8 +61,4 @@ function followProgress(ctx: CliContext, runs: { getRun(id: string): Promise<{ w
   }, 1000);
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-export function assertKnownAction(action: string | undefined): void {
-  if (!action) throw new UsageError('run needs an action: apply, backfill, retry, verify or revert');
 }

@@ -1,7 +1,7 @@
 // Public calls return result objects (Kysely's Migrator style); failures are thrown as
 // the specific error types of errors.ts after being recorded.
 import type { Driver } from '../drivers/driver.js';
-import { MissingDownError, MigrationFailedError, UsageError } from '../errors.js';
+import { MissingDownError, UsageError } from '../errors.js';
 import { hasDown, loadTypeScriptMigration, type Migration, type MigrationSet } from '../migrations/set.js';
 import { applyOne, type AppliedMigration, type RunOptions } from './apply.js';
 import { revertOne, type RevertedMigration } from './revert.js';
@@ -132,4 +132,3 @@ export class Migrator {
   }
 }
 
-export { MigrationFailedError };
