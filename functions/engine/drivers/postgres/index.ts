@@ -115,7 +115,7 @@ class PostgresDriver implements Driver {
   }
 
   splitStatements(sql: string): string[] {
-    return splitSqlStatements(sql);
+    return splitSqlStatements(sql, 'postgres');
   }
 
   ensureTrackingTable(): Promise<void> {
