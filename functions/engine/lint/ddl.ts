@@ -26,7 +26,7 @@ export interface CreateTable {
 }
 
 const TABLE_ITEM = ['INDEX', 'PROJECTION', 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN', 'EXCLUDE', 'LIKE', 'STATISTICS'];
-const AFTER_TYPE = ['DEFAULT', 'MATERIALIZED', 'ALIAS', 'EPHEMERAL', 'CODEC', 'TTL', 'COMMENT', 'NOT', 'NULL', 'PRIMARY', 'REFERENCES', 'CHECK', 'CONSTRAINT', 'UNIQUE', 'GENERATED', 'COLLATE', 'SETTINGS', 'STATISTICS', 'AFTER', 'FIRST', 'USING'];
+const AFTER_TYPE = ['DEFAULT', 'MATERIALIZED', 'ALIAS', 'EPHEMERAL', 'CODEC', 'TTL', 'COMMENT', 'NOT', 'NULL', 'PRIMARY', 'REFERENCES', 'CHECK', 'CONSTRAINT', 'UNIQUE', 'GENERATED', 'COLLATE', 'SETTINGS', 'STATISTICS', 'AFTER', 'FIRST', 'USING', 'REMOVE', 'MODIFY'];
 const CLAUSES = ['PARTITION', 'PRIMARY', 'SAMPLE', 'TTL', 'SETTINGS', 'COMMENT', 'ENGINE', 'AS', 'EMPTY'];
 
 /** Index just past `CREATE [OR REPLACE] [TEMPORARY…] <object> [IF NOT EXISTS]`, or -1 when the statement does not create `object`. */
@@ -51,7 +51,7 @@ export function parseColumn(part: Token[]): Column | undefined {
     const t = part[end];
     if (t.text === '(') depth++;
     else if (t.text === ')') depth--;
-    else if (depth === 0 && t.kind === 'word' && AFTER_TYPE.includes(t.value) && end > 1) break;
+    else if (depth === 0 && t.kind === 'word' && AFTER_TYPE.includes(t.value)) break;
   }
   return { name, type: typeText(part.slice(1, end)), rest: part.slice(end) };
 }
