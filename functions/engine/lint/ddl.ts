@@ -2,7 +2,7 @@
 // names, CREATE TABLE columns and sorting key, ALTER TABLE actions, a view's TO table and the
 // names its SELECT produces.
 import type { Token } from '../sql/lexer.js';
-import { closing, findTopWords, identifier, isWord, qualifiedName, splitTop, wordsAt } from './tokens.js';
+import { closing, compact, findTopWords, identifier, isWord, qualifiedName, splitTop, wordsAt } from './tokens.js';
 
 export interface Column {
   name: string;
@@ -181,7 +181,7 @@ export function selectList(code: Token[], select: number): SelectList {
   const fromAt = findTopWords(code, ['FROM'], start);
   const end = fromAt === -1 ? code.length : fromAt;
   const outputs = splitTop(code, start, end).map((item) => {
-    const text = item.map((t) => t.text).join(' ');
+    const text = compact(item);
     const line = item[0]?.line ?? 0;
     const last = item[item.length - 1];
     if (item.length === 1 && last.text === '*') return { name: '*', text, line };

@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import type { Engine } from '../drivers/driver.js';
 import { parseBackfillDefinition } from '../backfill/definition.js';
-import { backfillText, type Migration, type MigrationSet } from '../migrations/set.js';
+import type { Migration, MigrationSet } from '../migrations/set.js';
 import { parseStatements } from '../sql/statements.js';
 import { allowsIn } from './allow.js';
 import type { LintMigration, LintPlan } from './types.js';
@@ -31,9 +31,10 @@ export async function lintMigration(m: Migration, engine: Engine): Promise<LintM
   };
 }
 
+/** A .backfill.sql only: a TypeScript module's `backfill` export would need importing (running) it. */
 async function backfillOf(m: Migration) {
   try {
-    const text = await backfillText(m);
+    const text = m.backfillSql;
     return text === undefined ? undefined : parseBackfillDefinition(text, m);
   } catch {
     return undefined; // `validate` and `plan` report a broken backfill; lint only needs a sound one
