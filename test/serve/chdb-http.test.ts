@@ -162,7 +162,7 @@ describe('the clickhouse:// driver through the endpoint', () => {
   it.each<FixtureOptions['strategy']>(['delete', 'replace-partition'])('the CLI applies and backfills over HTTP with the %s strategy: every row exactly once', async (strategy) => {
     const db = await freshDatabase();
     const root = tempDir('http-bf');
-    const options: FixtureOptions = { rows: 240, stepMs: 360_000, strategy, ...(strategy === 'replace-partition' ? { targetPartition: 'toStartOfHour(ts)' } : {}) };
+    const options: FixtureOptions = { rows: 240, stepMs: 360_000, strategy, ...(strategy === 'replace-partition' ? { targetPartition: 'toStartOfHour(ts)', to: 'SELECT toStartOfHour(max(ts)) + toIntervalHour(1) FROM src' } : {}) };
     const ws: Workspace = { url: server.url.replace(/\/default$/, `/${db}`), migrations: writeMigrations(root, migrationFiles('clickhouse', options)), state: join(root, 'state') };
     const applied = await cliJson(ws, ['apply']);
     expect(applied.code, applied.stderr).toBe(0);
