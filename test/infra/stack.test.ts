@@ -276,10 +276,10 @@ describe('alerts', () => {
     });
   });
 
-  it('alarms on failed executions, timed-out executions and failed windows, into the topic', () => {
+  it('alarms on failed executions, timed-out executions, failed windows and failed verifies, into the topic', () => {
     const topic = { Ref: idOf('AWS::SNS::Topic') };
     const sm = { Ref: idOf('AWS::StepFunctions::StateMachine') };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: sm }], Threshold: 1, AlarmActions: [topic] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', AlarmActions: [topic] });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -289,6 +289,16 @@ describe('alerts', () => {
       Statistic: 'Sum',
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
+      AlarmActions: [topic],
+    });
+    // Drift, count mismatches or a verify that could not run (the verify function's metric).
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Hourglass',
+      MetricName: 'VerifyFailed',
+      Dimensions: [{ Name: 'service', Value: 'Hourglass' }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       AlarmActions: [topic],
     });
   });

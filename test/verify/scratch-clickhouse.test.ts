@@ -3,13 +3,14 @@
 // leftover is swept after an hour; migrations that would reach outside the scratch are
 // refused before anything runs; unqualified statements never touch live objects; and a verify
 // that cannot run is `unverified`, never clean.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Driver } from '../../functions/engine/drivers/driver.js';
 import { ScratchUnavailableError } from '../../functions/engine/errors.js';
-import { loadMigrationSet, type MigrationSet } from '../../functions/engine/migrations/set.js';
+import type { MigrationSet } from '../../functions/engine/migrations/set.js';
+import { migrationSetFactory } from '../support/migration-files.js';
 import { openDriver } from '../../functions/engine/open-target.js';
 import type { StepEnvironment } from '../../functions/engine/service/types.js';
 import { verifyRun } from '../../functions/engine/service/verify-step.js';
@@ -29,13 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-let sets = 0;
-function migrations(files: Record<string, string>): MigrationSet {
-  const folder = join(dir, `m${++sets}`);
-  mkdirSync(folder);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
-  return loadMigrationSet(folder);
-}
+const migrations = migrationSetFactory(() => dir);
 
 const scratches = async () => (await driver.query<{ name: string }>("SELECT name FROM system.databases WHERE startsWith(name, 'hourglass_verify_') ORDER BY name")).map((r) => r.name);
 const unverifiedReason = async (set: MigrationSet, deadline?: number) => {

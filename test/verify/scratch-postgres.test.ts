@@ -3,14 +3,15 @@
 // database suffices and nothing unqualified reaches a live object), or in a scratch database
 // where a schema cannot isolate the migrations. A missing privilege is named in one line and
 // makes the run unverified; the scratch is gone afterwards either way.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Driver } from '../../functions/engine/drivers/driver.js';
 import { ScratchUnavailableError } from '../../functions/engine/errors.js';
-import { loadMigrationSet, type MigrationSet } from '../../functions/engine/migrations/set.js';
+import { loadMigrationSet } from '../../functions/engine/migrations/set.js';
+import { migrationSetFactory } from '../support/migration-files.js';
 import { Migrator } from '../../functions/engine/migrator/index.js';
 import { withDriver } from '../../functions/engine/open-target.js';
 import { parseTargetUrl } from '../../functions/engine/target-url.js';
@@ -30,13 +31,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-let sets = 0;
-function migrations(files: Record<string, string>): MigrationSet {
-  const folder = join(dir, `m${++sets}`);
-  mkdirSync(folder);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
-  return loadMigrationSet(folder);
-}
+const migrations = migrationSetFactory(() => dir);
 
 async function admin<T>(database: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: server.url(database) });
