@@ -3,7 +3,7 @@
 // no-op on the same database:
 //   ClickHouse  clickhouse-migrations 1.4.0 `migrate` (it has no status). It speaks only HTTP
 //               and chdb has no HTTP server, so the same embedded database is served on
-//               127.0.0.1 by bench/support/chdb-http.ts; hourglass runs both ways: in-process
+//               127.0.0.1 by functions/engine/embedded/chdb-http.ts; hourglass runs both ways: in-process
 //               (`chdb:<dir>`, what a laptop user runs) and over HTTP (`clickhouse://`, like the peer).
 //   PostgreSQL  node-pg-migrate 9.0.0 `up`, on the same embedded server as hourglass.
 // Floors for context: `node -e 0`, and bare chdb / pg (load, connect, one query, close).
@@ -13,7 +13,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres, EMBEDDED_DATABASE, type EmbeddedPostgresServer } from '../functions/engine/embedded/postgres-server.js';
-import { startChdbHttp, type ChdbHttpServer } from './support/chdb-http.js';
+import { startChdbHttp, type ChdbHttpServer } from '../functions/engine/embedded/chdb-http.js';
 import { profileIn, profileLines, summarizeProfile } from './support/cpu-profile.js';
 import { writeNoopMigrations } from './support/noop-fixture.js';
 import { mustRun } from './support/processes.js';
@@ -72,9 +72,9 @@ try {
   await profile('hourglass status, chdb:', hgChdb('status'));
 
   http = await startChdbHttp(chdbDir);
-  const port = new URL(http.url).port;
-  const hgHttp = (cmd: string) => [HG, '--url', `clickhouse://default:@127.0.0.1:${port}/default`, '--migrations', folders.hourglassClickHouse, '--state', state, cmd];
-  const peerCh = () => [PEER_CH, 'migrate', '--host', http!.url, '--user', 'default', '--password', '', '--db', 'default', '--migrations-home', folders.peerClickHouse];
+  const port = http.port;
+  const hgHttp = (cmd: string) => [HG, '--url', http!.url, '--migrations', folders.hourglassClickHouse, '--state', state, cmd];
+  const peerCh = () => [PEER_CH, 'migrate', '--host', `http://127.0.0.1:${port}`, '--user', 'default', '--password', '', '--db', 'default', '--migrations-home', folders.peerClickHouse];
   const peerSetup = await timed(() => mustRun(peerCh(), /successfully applied/, env));
   report.notes.push(`setup: clickhouse-migrations applied ${count} migrations through the HTTP shim in ${(peerSetup.ms / 1000).toFixed(1)} s`);
   await phase([
