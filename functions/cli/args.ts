@@ -16,12 +16,12 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number; 
   windows: { options: ['status'], positionals: 1, summary: 'list the windows of a run: windows <runId> [--status failed]' },
   runs: { options: [], positionals: 0, summary: 'recent backfill runs with their counts' },
   verify: { options: ['repair-sql', 'write', 'run-id'], positionals: 0, summary: 'compare the live schema with what the migrations produce' },
-  run: { options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote'], positionals: 1, summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert>' },
+  run: { options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed'], positionals: 1, summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]' },
   demo: { options: ['dir', 'days'], positionals: 0, summary: 'the full demo on embedded engines (npm start)' },
   help: { options: [], positionals: 0, summary: 'this help' },
 };
 
-const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote']);
+const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote', 'deployed']);
 
 export interface ParsedArgs {
   command: string;

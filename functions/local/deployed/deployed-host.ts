@@ -19,6 +19,8 @@ export interface DeployedHostOptions {
   endpoints: { dynamodb: string; secretsManager?: string; stepFunctions?: string };
   /** Targets added to (or replacing) the synthesized HOURGLASS_TARGETS: the local ones, with their local secrets' ARNs. */
   targets?: TargetsConfig;
+  /** Variables beyond the template's (HOURGLASS_NOW, the drill clock the CLI honours too). */
+  extraEnv?: Record<string, string>;
   /** Every log line of every function, with the function's name. */
   onLog?: (functionName: string, line: string) => void;
 }
@@ -96,5 +98,6 @@ function lambdaEnvironment(fn: DeployedFunction, functionName: string, template:
     // Node 20 here, Node 22 in Lambda: the SDK's Node 20 notice is noise in the logs.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...variables,
+    ...options.extraEnv,
   };
 }
