@@ -37,6 +37,7 @@ async function deployedBinding(ctx: CliContext, state: StateHandle, targetName: 
     targetUrlText: ctx.targetUrlText,
     migrationsDir: ctx.migrationsDir,
     state,
+    ...(process.env.HOURGLASS_NOW ? { now: ctx.now().toISOString() } : {}),
     log: (line) => (ctx.json ? undefined : ctx.io.err(line)),
     // The functions' own log lines (JSON, as CloudWatch gets them) with --verbose.
     onLog: (fn, line) => (ctx.verbose ? ctx.io.err(`[${fn}] ${line}`) : undefined),

@@ -20,6 +20,8 @@ export interface DeployedStackOptions {
   /** Progress lines (synthesis). */
   log?: (line: string) => void;
   onLog?: (functionName: string, line: string) => void;
+  /** HOURGLASS_NOW for the functions: the pinned clock of a drill (the CLI passes its own). */
+  now?: string;
   /** Extra endpoints (the Step Functions API for the API function). */
   stepFunctionsEndpoint?: string;
 }
@@ -60,7 +62,7 @@ export async function startDeployedStack(options: DeployedStackOptions): Promise
       endpoints: { dynamodb: options.state.endpoint, secretsManager: secrets.endpoint, ...(options.stepFunctionsEndpoint ? { stepFunctions: options.stepFunctionsEndpoint } : {}) },
       targets: { [options.targetName]: { engine: options.target.engine, secretArn, migrations: folder } },
       onLog: options.onLog,
-      ...(process.env.HOURGLASS_NOW ? { extraEnv: { HOURGLASS_NOW: process.env.HOURGLASS_NOW } } : {}),
+      ...(options.now ? { extraEnv: { HOURGLASS_NOW: options.now } } : {}),
     });
     closers.push(() => host.close());
     return { host, networkUrl: network.url, secretArn, close };
