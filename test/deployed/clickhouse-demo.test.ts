@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { seedSpans, SPANS_PER_TRACE } from '../../functions/cli/commands/demo-data.js';
+import { SPANS_PER_TRACE } from '../../functions/cli/commands/demo-data.js';
+import { applyDemoToCutover } from './clickhouse-cutover.js';
 import type { StateHandle } from '../../functions/cli/state.js';
 import { withDriver } from '../../functions/engine/open-target.js';
 import { SYNTH_TIMEOUT_MS, cloudAssembly } from './support.js';
 import { finalizeOf, openState, startDeployedTarget } from './deployed-run.js';
 
-const HOUR = 3_600_000;
 const TRACES = 2_000;
 const LIVE_TRACES = 50;
 let dir: string;
@@ -36,25 +36,10 @@ async function count(url: string, sql: string): Promise<number> {
 
 it('apply, backfill with exact counts, verify and swap, all through the bundles over HTTP', async () => {
   const url = `chdb:${join(dir, 'clickhouse')}`;
-  // Phase 1, the real clock: apply 0001-0002, spans arrive, apply 0003 (its cut-over is the next hour).
-  const first = await startDeployedTarget(url, state, { migrations: 'clickhouse' });
-  let cutover: Date;
-  try {
-    expect(first.stack.networkUrl).toMatch(/^clickhouse:\/\/hourglass:[0-9a-f]+@127\.0\.0\.1:\d+\//);
-    const applied = await first.run({ action: 'apply', version: 2 }, 'deployed-ch-apply-2');
-    expect(applied.status).toBe('SUCCEEDED');
-    const seedEnd = new Date(Math.floor(Date.now() / HOUR) * HOUR);
-    await withDriver(first.stack.networkUrl, (d) => seedSpans(d, new Date(seedEnd.getTime() - 2 * 24 * HOUR), seedEnd, TRACES));
-    expect((await first.run({ action: 'apply', version: 3 }, 'deployed-ch-apply-3')).status).toBe('SUCCEEDED');
-    cutover = await withDriver(first.stack.networkUrl, async (d) => (await d.readTracking()).find((r) => r.version === 3)!.cutover!);
-    expect(cutover.getTime()).toBeGreaterThan(seedEnd.getTime());
-    // Live traffic after the cut-over goes through the new view into traces_new.
-    await withDriver(first.stack.networkUrl, (d) => seedSpans(d, cutover, new Date(cutover.getTime() + 4 * 60_000), LIVE_TRACES, TRACES));
-    // Every call the functions made reached the target through the secret.
-    expect(first.logs.join('\n')).not.toContain(new URL(first.stack.networkUrl.replace('clickhouse:', 'http:')).password);
-  } finally {
-    await first.close();
-  }
+  // Phase 1, the real clock: apply 0001-0003, spans before and after the cut-over.
+  const { cutover, networkUrl, logs } = await applyDemoToCutover(url, state, { traces: TRACES, liveTraces: LIVE_TRACES, days: 2, prefix: 'deployed-ch' });
+  expect(networkUrl).toMatch(/^clickhouse:\/\/hourglass:[0-9a-f]+@127\.0\.0\.1:\d+\//);
+  expect(logs.join('\n')).not.toContain(new URL(networkUrl.replace('clickhouse:', 'http:')).password);
 
   // Phase 2, a clock pinned past the cut-over (HOURGLASS_NOW, as the demo fast-forwards): backfill, then swap.
   const second = await startDeployedTarget(url, state, { migrations: 'clickhouse', now: new Date(cutover.getTime() + 5 * 60_000) });

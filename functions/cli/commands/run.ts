@@ -63,6 +63,8 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   const input = runInputFromArgs(ctx, targetName);
   if (ctx.args.options.remote && ctx.args.options.deployed) throw new UsageError('--remote and --deployed exclude each other: the deployed stack in AWS, or its bundles here');
   if (ctx.args.options.remote) return (await import('./run-remote.js')).runRemote(ctx, input);
+  // Refused before anything opens: the bundles carry only the repository's migrations/<folder>.
+  if (ctx.args.options.deployed) (await import('../../local/deployed/deployed-stack.js')).bundledMigrationsFolder(ctx.migrationsDir);
   const state = await ctx.openState();
   const bound = ctx.args.options.deployed ? await deployedBinding(ctx, state, targetName) : await sourceBinding(ctx, state, targetName);
   const executionName = input.runId ?? `${input.action}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { REPO_ROOT } from '../../../infra/hourglass-app.js';
+import { REPO_ROOT } from './repo-root.js';
 
 const INPUTS = ['infra', 'functions', 'migrations', 'cdk.json', 'package-lock.json'];
 /** Never part of a Lambda bundle. */

@@ -4,7 +4,7 @@
 // and at the state store's DynamoDB endpoint. The target configuration the functions get
 // (HOURGLASS_TARGETS) names the local secret by its full ARN.
 import { relative, sep } from 'node:path';
-import { REPO_ROOT } from '../../../infra/hourglass-app.js';
+import { REPO_ROOT } from './repo-root.js';
 import { UsageError } from '../../engine/errors.js';
 import type { TargetUrl } from '../../engine/target-url.js';
 import { bundledCloudAssembly } from './cdk-out.js';

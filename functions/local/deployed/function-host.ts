@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
-import { REPO_ROOT } from '../../../infra/hourglass-app.js';
+import { REPO_ROOT } from './repo-root.js';
 import type { DeployedFunction } from './template.js';
 
 const RUNTIME = join(REPO_ROOT, 'functions/local/deployed/lambda-runtime.mjs');
