@@ -7,8 +7,6 @@ await build({
   entryPoints: {
     hourglass: 'functions/cli/main.ts',
     'synth-definition': 'functions/local/synth-main.ts',
-    // verify builds the expected ClickHouse schema in a child process (one chdb directory per process)
-    'verify-scratch': 'functions/engine/verify/scratch-child.ts',
   },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },

@@ -66,6 +66,18 @@ export class ConnectionError extends HourglassError {
   readonly exitCode = 1 as const;
 }
 
+/**
+ * verify could not build the expected schema on the target's server: no privilege for a
+ * scratch database or schema, migrations a scratch cannot isolate, or the build failed or ran
+ * out of time. Not retried: the run is `unverified`, never clean. Exit 1.
+ */
+export class ScratchUnavailableError extends HourglassError {
+  readonly exitCode = 1 as const;
+  constructor(message: string, readonly reason: 'privilege' | 'isolation' | 'failed' | 'deadline', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Any other failure of an operation against a target or the state store. Exit 1. */
 export class OperationError extends HourglassError {
   readonly exitCode = 1 as const;

@@ -7,7 +7,7 @@
 // Verify and Finalize all agree on the id without passing it between states.
 import { UsageError } from '../engine/errors.js';
 import { RUN_ID, TARGET_NAME, parseRunInput } from '../engine/service/input.js';
-import type { FinalizeInput, RunInput, WindowBatchInput } from '../engine/service/types.js';
+import type { FinalizeInput, RunInput, VerifyOutput, WindowBatchInput } from '../engine/service/types.js';
 
 /** Apply, Plan and Verify: the execution input as given, and `$$.Execution.Name`. */
 export interface RunStepEvent {
@@ -15,9 +15,28 @@ export interface RunStepEvent {
   executionName?: string;
 }
 
-/** Finalize: the whole state data; `error` only when a Catch recorded one (other keys are ignored). */
+/** Finalize: the whole state data; `error` only when a Catch recorded one, `verify` once Verify ran (other keys are ignored). */
 export interface FinalizeEvent extends RunStepEvent {
   error?: { Error?: string; Cause?: string } | null;
+  verify?: unknown;
+}
+
+const VERIFY_STATUSES = new Set(['clean', 'drift', 'unverified', 'skipped']);
+
+/** Verify's output as Finalize trusts it: anything malformed counts as no result (so: unverified). */
+function verifyOutputOf(raw: unknown): VerifyOutput | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const v = raw as Record<string, unknown>;
+  if (typeof v.status !== 'string' || !VERIFY_STATUSES.has(v.status)) return undefined;
+  const count = (n: unknown) => (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : 0);
+  return {
+    status: v.status as VerifyOutput['status'],
+    clean: v.status === 'clean',
+    differences: count(v.differences),
+    dataMismatches: count(v.dataMismatches),
+    summary: typeof v.summary === 'string' ? v.summary : '',
+    ...(typeof v.reason === 'string' ? { reason: v.reason } : {}),
+  };
 }
 
 function asObject(event: unknown, what: string): Record<string, unknown> {
@@ -36,6 +55,9 @@ export function runInputOf(event: RunStepEvent): RunInput {
 export function finalizeInputOf(event: FinalizeEvent, input: RunInput): FinalizeInput {
   const out: FinalizeInput = { action: input.action };
   if (input.runId !== undefined) out.runId = input.runId;
+  if (input.verify !== undefined) out.verifyMode = input.verify;
+  const verify = verifyOutputOf(event.verify);
+  if (verify) out.verify = verify;
   const error = event.error;
   if (error !== undefined && error !== null) {
     const obj = asObject(error, 'caught error');

@@ -4,11 +4,23 @@ import { verifyStep } from '../engine/service/steps.js';
 import type { VerifyOutput, StepEnvironment } from '../engine/service/types.js';
 import { lambdaEnvironment } from './environment.js';
 import { runInputOf, type RunStepEvent } from './events.js';
-import { lambdaHandler } from './observability.js';
+import { MetricUnit, lambdaHandler, metrics } from './observability.js';
+
+/** Time kept back from the function's timeout to report (and drop the scratch) before Lambda stops it. */
+const REPORT_MARGIN_MS = 20_000;
 
 /** The state's work with a given environment: Lambda's below, the local runner's in-process. */
-export async function invoke(env: StepEnvironment, event: RunStepEvent): Promise<VerifyOutput> {
-  return verifyStep(env, runInputOf(event));
+export async function invoke(env: StepEnvironment, event: RunStepEvent, deadline?: number): Promise<VerifyOutput> {
+  return verifyStep(env, runInputOf(event), deadline);
 }
 
-export const handler = lambdaHandler('verify', async (event: RunStepEvent) => invoke(await lambdaEnvironment(), event));
+/** VerifyFailed feeds the verify alarm (infra/constructs/run-alerts.ts): drift, or a verify that could not run. */
+export function recordVerifyMetrics(out: VerifyOutput): void {
+  metrics.addMetric('VerifyFailed', MetricUnit.Count, out.status === 'drift' || out.status === 'unverified' ? 1 : 0);
+}
+
+export const handler = lambdaHandler(
+  'verify',
+  async (event: RunStepEvent, context) => invoke(await lambdaEnvironment(), event, Date.now() + context.getRemainingTimeInMillis() - REPORT_MARGIN_MS),
+  recordVerifyMetrics,
+);

@@ -45,9 +45,9 @@ export class RunAlerts extends Construct {
       targets: [new targets.SnsTopic(this.topic)],
     });
 
-    const failedWindows = new cloudwatch.Metric({
+    const serviceMetric = (metricName: string) => new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
-      metricName: 'WindowsFailed',
+      metricName,
       // Powertools adds the service dimension (POWERTOOLS_SERVICE_NAME = the stack name).
       dimensionsMap: { service: stack.stackName },
       statistic: cloudwatch.Stats.SUM,
@@ -68,7 +68,8 @@ export class RunAlerts extends Construct {
     this.alarms = [
       alarm('FailedExecutions', props.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), 'An Hourglass run failed or partially failed'),
       alarm('TimedOutExecutions', props.stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }), 'An Hourglass run timed out'),
-      alarm('FailedWindows', failedWindows, 'Backfill windows failed: list them with GET /runs/{id}/windows?status=failed, re-run with POST /runs/{id}/retry'),
+      alarm('FailedWindows', serviceMetric('WindowsFailed'), 'Backfill windows failed: list them with GET /runs/{id}/windows?status=failed, re-run with POST /runs/{id}/retry'),
+      alarm('VerifyFailed', serviceMetric('VerifyFailed'), 'Verify found drift or window count mismatches, or could not run (unverified): read the run record or the Verify output; hourglass verify --repair-sql shows the fix'),
     ];
   }
 }

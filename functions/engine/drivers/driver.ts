@@ -49,6 +49,26 @@ export interface TrackingRow {
   cutover: Date | null;
 }
 
+/** A scratch namespace on the target's own server (verify builds the expected schema in it). */
+export interface ScratchRef {
+  name: string;
+  /** ClickHouse: always a database. PostgreSQL: a schema, or a database where a schema cannot isolate the migrations. */
+  kind: 'database' | 'schema';
+}
+
+export interface ScratchSpace extends ScratchRef {
+  /** Runs statements with the scratch as the current database (search_path on PostgreSQL). */
+  readonly exec: Executor;
+  /** Drops the scratch and closes what it opened. Idempotent. */
+  drop(): Promise<void>;
+}
+
+export interface ScratchOptions {
+  kind?: ScratchRef['kind'];
+  /** Server-side limit of each statement run in the scratch (max_execution_time / statement_timeout). */
+  statementTimeoutMs?: number;
+}
+
 export interface MigrationLock {
   release(): Promise<void>;
 }
@@ -86,6 +106,15 @@ export interface Driver extends Executor {
    * PostgreSQL: a session advisory lock. ClickHouse: a lease in DynamoDB (the driver is given the lease store).
    */
   acquireMigrationLock(owner: string, timeoutMs: number): Promise<MigrationLock>;
+
+  /**
+   * Creates the scratch `name` on the target's server and opens it. A missing privilege is a
+   * ScratchUnavailableError naming it; nothing is left behind when opening fails.
+   */
+  openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace>;
+  /** Scratch databases and schemas whose name starts with `prefix` (leftovers of a verify that was killed). */
+  listScratch(prefix: string): Promise<ScratchRef[]>;
+  dropScratch(ref: ScratchRef): Promise<void>;
 
   /** Closes connections and stops anything the driver started (an embedded server). Idempotent. */
   close(): Promise<void>;

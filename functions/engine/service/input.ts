@@ -4,10 +4,11 @@
 import { UsageError } from '../errors.js';
 import { parseUtcTime } from '../backfill/definition.js';
 import { parseWindowSize } from '../backfill/duration.js';
-import type { RunAction, RunInput } from './types.js';
+import type { RunAction, RunInput, VerifyMode } from './types.js';
 
 const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'verify', 'revert'];
-const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId']);
+const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'verify']);
+const VERIFY_MODES: VerifyMode[] = ['require', 'warn', 'skip'];
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
 export const MAX_CONCURRENCY = 64;
@@ -47,6 +48,10 @@ export function parseRunInput(raw: unknown): RunInput {
   if (obj.runId !== undefined) {
     if (typeof obj.runId !== 'string' || !RUN_ID.test(obj.runId)) throw new UsageError('"runId" must be letters, digits, _ . - (at most 80)');
     input.runId = obj.runId;
+  }
+  if (obj.verify !== undefined) {
+    if (typeof obj.verify !== 'string' || !VERIFY_MODES.includes(obj.verify as VerifyMode)) throw new UsageError(`"verify" must be one of ${VERIFY_MODES.join(', ')}`);
+    input.verify = obj.verify as VerifyMode;
   }
   if (action === 'backfill' && input.version === undefined) throw new UsageError('"version" is required for backfill');
   if (action === 'retry' && input.runId === undefined) throw new UsageError('"runId" is required for retry');

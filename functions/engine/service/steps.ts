@@ -13,7 +13,8 @@ import { openDriver, withDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
-import { verifyRun } from './verify-step.js';
+import { verdictOf } from './verdict.js';
+import { skippedVerify, verifyRun } from './verify-step.js';
 
 const DEFAULT_CONCURRENCY = 4;
 
@@ -103,24 +104,36 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
   });
 }
 
-export async function verifyStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<VerifyOutput> {
-  return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, input.runId));
+/** `deadline`: epoch ms by which Verify must answer (the Lambda's remaining time); none locally. */
+export async function verifyStep(env: StepEnvironment, input: RunInput & { runId?: string }, deadline?: number): Promise<VerifyOutput> {
+  if (input.verify === 'skip') return skippedVerify();
+  // Only backfill and retry runs have window counts to check.
+  const runId = input.action === 'backfill' || input.action === 'retry' ? input.runId : undefined;
+  return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, { runId, deadline }));
 }
 
 export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): Promise<FinalizeOutput> {
   const error = input.error ? shortError(`${input.error.Error ?? 'Error'}: ${input.error.Cause ?? ''}`) : undefined;
+  // After a caught error Verify did not run: the error decides, there is no verdict to add.
+  const verdict = error ? undefined : verdictOf(input.verify, input.verifyMode);
+  const downgrade = verdict?.problem !== undefined && input.verifyMode !== 'warn';
+  const verify = verdict ? { verify: verdict } : {};
   if (!input.runId || (input.action !== 'backfill' && input.action !== 'retry')) {
-    return { status: error ? 'failed' : 'succeeded', ...(input.runId ? { runId: input.runId } : {}), ...(error ? { error } : {}) };
+    const status = error ? 'failed' : downgrade ? 'partial' : 'succeeded';
+    return { status, ...(input.runId ? { runId: input.runId } : {}), ...(error ? { error } : {}), ...verify };
   }
   const existing = await env.runs.getRun(input.runId);
   if (!existing) return { status: 'failed', runId: input.runId, error: error ?? `unknown run ${input.runId}` };
   let run = await finishRun(env.runs, input.runId);
+  if (verdict) run = await env.runs.recordVerify(input.runId, verdict);
   if (error) run = await env.runs.updateRunStatus(input.runId, 'failed', { error });
-  const outcome = error ? 'failed' : outcomeOf(run) === 'succeeded' ? 'succeeded' : outcomeOf(run) === 'failed' ? 'failed' : 'partial';
+  else if (downgrade && run.status === 'succeeded') run = await env.runs.updateRunStatus(input.runId, 'partial', { error: verdict.problem });
+  const windowsOutcome = outcomeOf(run);
+  const outcome = error || windowsOutcome === 'failed' ? 'failed' : windowsOutcome === 'succeeded' && !downgrade ? 'succeeded' : 'partial';
   const c = run.counts;
   return {
     status: outcome, runId: run.runId,
     windows: { total: run.windowCount, succeeded: c.succeeded, failed: c.failed, pending: c.pending + c.running },
-    rows: run.rowsWritten, ...(error ? { error } : {}),
+    rows: run.rowsWritten, ...(error ? { error } : {}), ...verify,
   };
 }

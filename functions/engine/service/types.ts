@@ -22,7 +22,15 @@ export interface RunInput {
   concurrency?: number;
   /** Required for retry; optional for backfill (generated otherwise). */
   runId?: string;
+  /**
+   * What Verify's result does to the outcome. `require` (default): drift, count mismatches or a
+   * verify that could not run make the run partial. `warn`: recorded, the run still succeeds.
+   * `skip`: Verify does not run.
+   */
+  verify?: VerifyMode;
 }
+
+export type VerifyMode = 'require' | 'warn' | 'skip';
 
 export interface ResolvedTarget {
   /** Connection URL (may hold a password: never log or return it). */
@@ -80,11 +88,20 @@ export interface WindowBatchOutput {
   rows: number;
 }
 
+/** clean: schema and counts agree. drift: they do not. unverified: verify could not run (never clean). skipped: input said so. */
+export type VerifyStatus = 'clean' | 'drift' | 'unverified' | 'skipped';
+
 export interface VerifyOutput {
+  status: VerifyStatus;
+  /** status === 'clean'. */
   clean: boolean;
+  /** Schema differences between the live target and what the applied migrations produce. */
   differences: number;
+  /** Windows whose target rows disagree with their source count. */
   dataMismatches: number;
   summary: string;
+  /** unverified: why (one line, e.g. the privilege the scratch database needs). */
+  reason?: string;
 }
 
 export type RunOutcome = 'succeeded' | 'partial' | 'failed';
@@ -94,6 +111,9 @@ export interface FinalizeInput {
   runId?: string;
   /** Set when an earlier state failed after its retries (from the Catch). */
   error?: { Error?: string; Cause?: string };
+  /** Verify's output ($.verify), absent when a Catch jumped past it. */
+  verify?: VerifyOutput;
+  verifyMode?: VerifyMode;
 }
 
 export interface FinalizeOutput {
@@ -102,4 +122,6 @@ export interface FinalizeOutput {
   windows?: { total: number; succeeded: number; failed: number; pending: number };
   rows?: number;
   error?: string;
+  /** Verify's verdict as it counted for the outcome; `problem` says why it made the run partial (or, with verify "warn", what was only recorded). */
+  verify?: { status: VerifyStatus; summary: string; problem?: string };
 }

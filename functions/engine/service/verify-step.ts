@@ -1,26 +1,38 @@
-// The Verify state: schema drift (verify module) and the run's data checks (per-window
-// source vs target counts).
+// The Verify state: the live schema against what the applied migrations produce (built in a
+// scratch database or schema on the target's own server), and the run's per-window source vs
+// target counts. A verify that cannot run (no privilege for the scratch, migrations it cannot
+// isolate, out of time) is `unverified`, never clean; connection failures throw and are retried.
 import type { Driver } from '../drivers/driver.js';
+import { ScratchUnavailableError, shortError } from '../errors.js';
 import type { MigrationSet } from '../migrations/set.js';
+import { summarizeReport, verifyTarget } from '../verify/index.js';
 import type { StepEnvironment, VerifyOutput } from './types.js';
 
-export async function verifyRun(env: StepEnvironment, driver: Driver, set: MigrationSet, runId: string | undefined): Promise<VerifyOutput> {
-  let differences = 0;
-  const notes: string[] = [];
+export interface VerifyRunOptions {
+  runId?: string;
+  /** Epoch ms by which verify must answer (the Lambda's remaining time less a margin). */
+  deadline?: number;
+}
+
+export async function verifyRun(env: StepEnvironment, driver: Driver, set: MigrationSet, opts: VerifyRunOptions = {}): Promise<VerifyOutput> {
+  let report;
   try {
-    const { verifyTarget } = await import('../verify/index.js');
-    const report = await verifyTarget(driver, set, {});
-    differences = report.differences.length;
-    notes.push(differences === 0 ? 'schema clean' : `${differences} schema difference(s)`);
+    report = await verifyTarget(driver, set, {
+      ...(opts.runId ? { runs: env.runs, runId: opts.runId } : {}),
+      ...(env.now ? { now: env.now } : {}),
+      ...(opts.deadline === undefined ? {} : { deadline: opts.deadline }),
+    });
   } catch (error) {
-    if (!(error instanceof Error && /Cannot find module|ERR_MODULE_NOT_FOUND/.test(error.message))) throw error;
-    notes.push('schema verify unavailable');
+    if (!(error instanceof ScratchUnavailableError)) throw error;
+    const reason = shortError(error);
+    return { status: 'unverified', clean: false, differences: 0, dataMismatches: 0, summary: `unverified: ${reason}`, reason };
   }
-  let dataMismatches = 0;
-  if (runId) {
-    const windows = await env.runs.listWindows(runId, { status: 'succeeded' });
-    dataMismatches = windows.filter((w) => w.sourceRows !== undefined && w.sourceRows !== w.rows).length;
-    notes.push(`${windows.length} windows checked, ${dataMismatches} count mismatch(es)`);
-  }
-  return { clean: differences === 0 && dataMismatches === 0, differences, dataMismatches, summary: notes.join('; ') };
+  const differences = report.differences.length;
+  const dataMismatches = report.data.windows?.mismatched.length ?? 0;
+  const status = differences === 0 && dataMismatches === 0 ? 'clean' : 'drift';
+  return { status, clean: status === 'clean', differences, dataMismatches, summary: summarizeReport(report) };
+}
+
+export function skippedVerify(): VerifyOutput {
+  return { status: 'skipped', clean: false, differences: 0, dataMismatches: 0, summary: 'verify skipped ("verify": "skip")' };
 }

@@ -34,10 +34,12 @@ export interface RunRecord {
   /** Set once putWindows has written the plan; a run is planned only once. */
   plannedAt?: string;
   error?: string;
+  /** Verify's verdict at Finalize; `problem` set when it found drift or could not run. */
+  verify?: { status: 'clean' | 'drift' | 'unverified' | 'skipped'; summary: string; problem?: string };
 }
 
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'rangeStart' | 'rangeEnd'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'rangeStart' | 'rangeEnd'> & {
   rangeStart: Date | string;
   rangeEnd: Date | string;
   status?: RunStatus;

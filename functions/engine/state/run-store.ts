@@ -220,6 +220,12 @@ export class RunStore {
     });
   }
 
+  /** Records Verify's verdict on the run (summaries only: counts and one-line reasons, redacted). */
+  async recordVerify(runId: string, verify: NonNullable<RunRecord['verify']>): Promise<RunRecord> {
+    const value = { status: verify.status, summary: shortError(verify.summary), ...(verify.problem ? { problem: shortError(verify.problem) } : {}) };
+    return this.updateRun(runId, 'SET #verify = :verify, updatedAt = :ts', { '#verify': 'verify' }, { ':verify': value, ':ts': new Date().toISOString() });
+  }
+
   private async updateRun(runId: string, update: string, names: Record<string, string>, values: Record<string, unknown>): Promise<RunRecord> {
     try {
       const out = await this.doc.send(

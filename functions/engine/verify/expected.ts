@@ -39,14 +39,7 @@ export async function planExpected(driver: Driver, set: MigrationSet): Promise<E
   return { versions: [...applied].filter((v) => inSet.has(v)).sort((a, b) => a - b), cutovers, warnings };
 }
 
-export async function expectedSnapshot(driver: Driver, set: MigrationSet, plan: ScratchPlan, now: Date, warn: (message: string) => void): Promise<SchemaSnapshot> {
-  if (driver.engine === 'clickhouse') {
-    const { clickHouseExpectedSnapshot } = await import('./scratch-clickhouse.js');
-    return clickHouseExpectedSnapshot(set, plan, now);
-  }
-  const { postgresExpectedSnapshot } = await import('./scratch-postgres.js');
-  return postgresExpectedSnapshot(driver, set, plan, now, warn);
-}
+export { buildExpectedSnapshot as expectedSnapshot } from './scratch.js';
 
 export async function liveSnapshot(driver: Driver): Promise<SchemaSnapshot> {
   if (driver.engine === 'clickhouse') {

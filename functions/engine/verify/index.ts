@@ -28,6 +28,8 @@ export interface VerifyOptions {
   /** Skip the data checks (schema only). */
   schemaOnly?: boolean;
   now?: () => Date;
+  /** Epoch ms by which the scratch build must be done and dropped (a Lambda's remaining time). */
+  deadline?: number;
 }
 
 export async function verifyTarget(driver: Driver, set: MigrationSet, opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -35,7 +37,7 @@ export async function verifyTarget(driver: Driver, set: MigrationSet, opts: Veri
   const plan = await planExpected(driver, set);
   warnings.push(...plan.warnings);
   const live = await liveSnapshot(driver);
-  const expected = await expectedSnapshot(driver, set, plan, opts.now?.() ?? new Date(), (w) => warnings.push(w));
+  const expected = await expectedSnapshot(driver, set, plan, { now: opts.now?.() ?? new Date(), deadline: opts.deadline, warn: (w) => warnings.push(w) });
   const differences = compareSnapshots(expected, live);
   return {
     target: driver.display,

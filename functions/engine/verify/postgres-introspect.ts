@@ -22,11 +22,13 @@ type ColumnRow = { oid: string; name: string; type: string; not_null: boolean; d
 type IndexRow = { oid: string; name: string; def: string; is_unique: boolean; is_valid: boolean; constraint_name: string | null };
 type ConstraintRow = { oid: string; name: string; type: string; def: string };
 
-// Schemas of the server and of extensions (TimescaleDB keeps its catalog in _timescaledb_*).
-const USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
-  AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname NOT LIKE 'timescaledb\\_%'`;
+// Schemas of the server and of extensions (TimescaleDB keeps its catalog in _timescaledb_*),
+// and verify's own scratch schemas. With `{schema}` bound: that one schema (a verify scratch).
+const ALL_USER_SCHEMAS = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'
+  AND n.nspname NOT LIKE '\\_timescaledb%' AND n.nspname NOT LIKE 'timescaledb\\_%' AND n.nspname NOT LIKE 'hourglass\\_verify\\_%'`;
+const ONE_SCHEMA = 'n.nspname = {schema}';
 
-const RELATIONS = `SELECT c.oid::bigint::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
+const RELATIONS = (USER_SCHEMAS: string) => `SELECT c.oid::bigint::text AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
        n.nspname = current_schema() AS in_current,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true) END AS view_def
@@ -35,7 +37,7 @@ const RELATIONS = `SELECT c.oid::bigint::text AS oid, n.nspname AS schema, c.rel
    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
  ORDER BY n.nspname, c.relname`;
 
-const COLUMNS = `SELECT a.attrelid::bigint::text AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+const COLUMNS = (USER_SCHEMAS: string) => `SELECT a.attrelid::bigint::text AS oid, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS not_null, pg_get_expr(d.adbin, d.adrelid) AS default_expr,
        a.attidentity::text AS identity, a.attgenerated::text AS generated
   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -43,14 +45,14 @@ const COLUMNS = `SELECT a.attrelid::bigint::text AS oid, a.attname AS name, form
  WHERE c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped AND ${USER_SCHEMAS}
  ORDER BY a.attrelid, a.attnum`;
 
-const INDEXES = `SELECT i.indrelid::bigint::text AS oid, ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def,
+const INDEXES = (USER_SCHEMAS: string) => `SELECT i.indrelid::bigint::text AS oid, ic.relname AS name, pg_get_indexdef(i.indexrelid) AS def,
        i.indisunique AS is_unique, i.indisvalid AS is_valid, con.conname AS constraint_name
   FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace
   LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
  WHERE ${USER_SCHEMAS}
  ORDER BY ic.relname`;
 
-const CONSTRAINTS = `SELECT con.conrelid::bigint::text AS oid, con.conname AS name, con.contype::text AS type,
+const CONSTRAINTS = (USER_SCHEMAS: string) => `SELECT con.conrelid::bigint::text AS oid, con.conname AS name, con.contype::text AS type,
        pg_get_constraintdef(con.oid, true) AS def
   FROM pg_constraint con JOIN pg_namespace n ON n.oid = con.connamespace
  WHERE con.conrelid <> 0 AND con.contype IN ('p', 'f', 'c', 'u', 'x') AND ${USER_SCHEMAS}
@@ -58,12 +60,15 @@ const CONSTRAINTS = `SELECT con.conrelid::bigint::text AS oid, con.conname AS na
 
 const CONSTRAINT_KINDS: Record<string, ConstraintKind> = { p: 'primary_key', f: 'foreign_key', c: 'check', u: 'unique', x: 'exclusion' };
 
-export async function introspectPostgres(exec: Executor): Promise<SchemaSnapshot> {
+/** `schema`: only that schema (a verify scratch schema, first on the search_path, so its names print unqualified). */
+export async function introspectPostgres(exec: Executor, opts: { schema?: string } = {}): Promise<SchemaSnapshot> {
   const [{ db }] = await exec.query<{ db: string }>('SELECT current_database() AS db');
-  const relations = (await exec.query<RelationRow>(RELATIONS)).filter((r) => !isExcludedObject(r.name));
-  const columns = groupBy(await exec.query<ColumnRow>(COLUMNS));
-  const indexes = groupBy(await exec.query<IndexRow>(INDEXES));
-  const constraints = groupBy(await exec.query<ConstraintRow>(CONSTRAINTS));
+  const scope = opts.schema === undefined ? ALL_USER_SCHEMAS : ONE_SCHEMA;
+  const params = opts.schema === undefined ? undefined : { schema: opts.schema };
+  const relations = (await exec.query<RelationRow>(RELATIONS(scope), params)).filter((r) => !isExcludedObject(r.name));
+  const columns = groupBy(await exec.query<ColumnRow>(COLUMNS(scope), params));
+  const indexes = groupBy(await exec.query<IndexRow>(INDEXES(scope), params));
+  const constraints = groupBy(await exec.query<ConstraintRow>(CONSTRAINTS(scope), params));
   const snapshot: SchemaSnapshot = { engine: 'postgres', database: db, tables: [], views: [] };
   for (const r of relations) {
     const name = r.in_current ? r.name : `${r.schema}.${r.name}`;

@@ -15,6 +15,12 @@ export interface OpenedClient {
   database: string;
   /** Names the target's database independently of credentials: the migration lease key. */
   lockKey: string;
+  /**
+   * A client whose current database is `name` (a verify scratch): a second HTTP client for a
+   * server; for chdb, whose one session holds the current database, `USE name` on the same
+   * client until release() switches back. Callers run nothing else on the driver meanwhile.
+   */
+  withDatabase(name: string): Promise<{ client: ClickHouseClient; release(): Promise<void> }>;
   /** Closes the client and, for chdb, waits until the engine has really let the directory go. */
   close(): Promise<void>;
 }
@@ -40,10 +46,11 @@ export async function connectClickHouse(target: ClickHouseTarget): Promise<Opene
 }
 
 async function connectServer(target: Extract<ClickHouseTarget, { kind: 'http' }>): Promise<OpenedClient> {
-  const client = createClient({
-    url: target.url, username: target.username, password: target.password, database: target.database,
+  const config = (database: string) => ({
+    url: target.url, username: target.username, password: target.password, database,
     clickhouse_settings: CLICKHOUSE_SETTINGS, request_timeout: REQUEST_TIMEOUT_MS, log: CLIENT_LOG,
   });
+  const client = createClient(config(target.database));
   try {
     // A query rather than ping: it also proves the credentials and that the database exists.
     await (await client.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json();
@@ -52,7 +59,11 @@ async function connectServer(target: Extract<ClickHouseTarget, { kind: 'http' }>
     if (!(error instanceof Error)) throw error;
     throw new ConnectionError(`cannot connect to ClickHouse at ${target.display}: ${errorMessage(error)}`, { cause: error });
   }
-  return { client, database: target.database, lockKey: `clickhouse:${target.url}/${target.database}`, close: () => client.close() };
+  const withDatabase = async (name: string) => {
+    const scoped = createClient(config(name));
+    return { client: scoped, release: () => scoped.close() };
+  };
+  return { client, database: target.database, lockKey: `clickhouse:${target.url}/${target.database}`, withDatabase, close: () => client.close() };
 }
 
 async function connectEmbedded(dir: string): Promise<OpenedClient> {
@@ -80,7 +91,11 @@ async function connectEmbedded(dir: string): Promise<OpenedClient> {
     const { drainPending } = require('chdb') as { drainPending(): Promise<void> };
     await drainPending();
   };
-  return { client, database: 'default', lockKey: `chdb:${realpathSync(dir)}`, close };
+  const withDatabase = async (name: string) => {
+    await client.command({ query: `USE ${name}` });
+    return { client, release: () => client.command({ query: 'USE default' }).then(() => undefined) };
+  };
+  return { client, database: 'default', lockKey: `chdb:${realpathSync(dir)}`, withDatabase, close };
 }
 
 // chdb reports a directory locked by another process only as "Failed to create

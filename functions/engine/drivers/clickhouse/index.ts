@@ -1,13 +1,14 @@
 // The ClickHouse Driver: a server over HTTP or embedded chdb, both through one
 // @clickhouse/client ClickHouseClient. Each concern lives in its own file next to this one.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Driver, Executor, MigrationLock, QueryParams, Row, TrackingRow } from '../driver.js';
+import type { Driver, Executor, MigrationLock, QueryParams, Row, ScratchOptions, ScratchRef, ScratchSpace, TrackingRow } from '../driver.js';
 import { assertIdentifier } from '../driver.js';
 import type { LeaseProvider } from '../lease.js';
 import { OperationError } from '../../errors.js';
 import { splitSqlStatements } from '../../sql-split.js';
-import { CLICKHOUSE_SETTINGS, connectClickHouse, type ClickHouseTarget, type OpenedClient } from './connect.js';
-import { bindParams } from './params.js';
+import { connectClickHouse, type ClickHouseTarget, type OpenedClient } from './connect.js';
+import { clientExecutor } from './executor.js';
+import { dropScratchDatabase, listScratchDatabases, openScratchDatabase } from './scratch.js';
 import { acquireMigrationLease } from './lock.js';
 import { SequenceClock, ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
@@ -29,23 +30,22 @@ class ClickHouseDriver implements Driver {
   /** The lease key: `chdb:<absolute dir>` or `clickhouse:<http url>/<database>`, never credentials. */
   readonly lockKey: string;
   private readonly clock = new SequenceClock();
+  private readonly executor: Executor;
   private closing: Promise<void> | null = null;
 
   constructor(readonly display: string, private readonly opened: OpenedClient, private readonly leases: LeaseProvider | undefined) {
     this.client = opened.client;
     this.database = opened.database;
     this.lockKey = opened.lockKey;
+    this.executor = clientExecutor(opened.client);
   }
 
-  async exec(sql: string, params?: QueryParams): Promise<void> {
-    const { query, query_params } = bindParams(sql, params);
-    await this.client.command({ query, query_params, clickhouse_settings: CLICKHOUSE_SETTINGS });
+  exec(sql: string, params?: QueryParams): Promise<void> {
+    return this.executor.exec(sql, params);
   }
 
-  async query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
-    const { query, query_params } = bindParams(sql, params);
-    const rs = await this.client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: CLICKHOUSE_SETTINGS });
-    return rs.json<T>();
+  query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
+    return this.executor.query<T>(sql, params);
   }
 
   quoteIdentifier(name: string): string {
@@ -75,6 +75,18 @@ class ClickHouseDriver implements Driver {
 
   acquireMigrationLock(owner: string, timeoutMs: number): Promise<MigrationLock> {
     return acquireMigrationLease(this.leases, this.lockKey, owner, timeoutMs);
+  }
+
+  openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
+    return openScratchDatabase(this.opened, this.display, name, options);
+  }
+
+  listScratch(prefix: string): Promise<ScratchRef[]> {
+    return listScratchDatabases(this.opened, prefix);
+  }
+
+  dropScratch(ref: ScratchRef): Promise<void> {
+    return dropScratchDatabase(this.opened, ref);
   }
 
   close(): Promise<void> {

@@ -13,8 +13,8 @@ export interface PostgresConnection {
   client: pg.Client;
   /** The embedded server this connection started, to stop on close. */
   server: EmbeddedPostgresServer | null;
-  /** Another session to the same database (same settings); the caller ends it. */
-  openSession(): Promise<pg.Client>;
+  /** Another session to the same database, or to `database` on the same server (same settings); the caller ends it. */
+  openSession(database?: string): Promise<pg.Client>;
 }
 
 const CONNECT_TIMEOUT_MS = 15_000;
@@ -59,10 +59,16 @@ export async function connectPostgres(target: PostgresTarget): Promise<PostgresC
     await server?.stop();
     throw connectionError(target, error);
   }
-  const openSession = () => openClient(connectionString).catch((error: unknown) => {
+  const openSession = (database?: string) => openClient(database === undefined ? connectionString : withDatabase(connectionString, database)).catch((error: unknown) => {
     throw connectionError(target, error);
   });
   return { client, server, openSession };
+}
+
+function withDatabase(connectionString: string, database: string): string {
+  const url = new URL(connectionString);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return url.href;
 }
 
 async function openClient(connectionString: string): Promise<pg.Client> {

@@ -5,10 +5,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { OperationError } from '../../errors.js';
 import { splitSqlStatements } from '../../sql-split.js';
-import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type TrackingRow } from '../driver.js';
+import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type ScratchOptions, type ScratchRef, type ScratchSpace, type TrackingRow } from '../driver.js';
 import { connectPostgres, type PostgresTarget } from './connect.js';
 import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
+import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
 export type { PostgresTarget } from './connect.js';
@@ -60,7 +61,7 @@ class PostgresDriver implements Driver {
     target: PostgresTarget,
     readonly client: pg.Client,
     private readonly server: { stop(): Promise<void> } | null,
-    private readonly openSession: () => Promise<pg.Client>,
+    private readonly openSession: (database?: string) => Promise<pg.Client>,
   ) {
     this.display = target.display;
     this.database = target.database;
@@ -140,6 +141,22 @@ class PostgresDriver implements Driver {
       // After close() the session, and with it the lock, is already gone.
       release: () => (this.closing ? Promise.resolve() : lock.release()),
     };
+  }
+
+  openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
+    this.assertOpen();
+    const host = { display: this.display, database: this.database, executor: this.executor, openSession: this.openSession, clientExecutor };
+    return openPostgresScratch(host, name, options);
+  }
+
+  listScratch(prefix: string): Promise<ScratchRef[]> {
+    this.assertOpen();
+    return listPostgresScratch(this.executor, prefix);
+  }
+
+  dropScratch(ref: ScratchRef): Promise<void> {
+    this.assertOpen();
+    return dropPostgresScratch(this.executor, ref);
   }
 
   close(): Promise<void> {
