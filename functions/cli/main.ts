@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   runs: async () => (await import('./commands/windows.js')).runsCommand,
   verify: async () => (await import('./commands/verify.js')).verifyCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
   demo: async () => (await import('./commands/demo.js')).demoCommand,
 };
 
