@@ -152,7 +152,7 @@ describe('the clickhouse:// driver through the endpoint', () => {
   });
 
   it('the migration lease is keyed by the server URL and database, exclusive until released', async () => {
-    expect(driver.lockKey).toBe(`clickhouse:http://127.0.0.1:${server.port}/default`);
+    expect((driver as unknown as { lockKey: string }).lockKey).toBe(`clickhouse:http://127.0.0.1:${server.port}/default`);
     const lock = await driver.acquireMigrationLock('runner-a', 5_000);
     await expect(driver.acquireMigrationLock('runner-b', 100)).rejects.toBeInstanceOf(LockBusyError);
     await lock.release();
