@@ -1,6 +1,6 @@
 // A drifted ClickHouse database through the deployed functions: a column added by hand beside
 // the migrations. The backfill's Verify finds it, and the run must not end `succeeded`: it ends
-// `partial`, with the drift on the run record (Finalize reads Verify, issue 9 §2).
+// `partial`, with Verify's verdict on the run record (Finalize reads Verify, issue 9 §2).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,11 +27,11 @@ afterAll(async () => {
 
 it('a backfill on a drifted database ends partial, with the drift recorded on the run', async () => {
   const url = `chdb:${join(dir, 'clickhouse')}`;
-  const { cutover, networkUrl } = await applyDemoToCutover(url, state, { traces: 200, liveTraces: 10, days: 1, prefix: 'drift' });
-  await withDriver(networkUrl, (d) => d.exec("ALTER TABLE traces ADD COLUMN DriftedByHand String DEFAULT ''"));
+  const { cutover } = await applyDemoToCutover(url, state, { traces: 200, liveTraces: 10, days: 1, prefix: 'drift' });
 
   const deployed = await startDeployedTarget(url, state, { migrations: 'clickhouse', now: new Date(cutover.getTime() + 5 * 60_000) });
   try {
+    await withDriver(deployed.stack.networkUrl, (d) => d.exec("ALTER TABLE traces ADD COLUMN DriftedByHand String DEFAULT ''"));
     const backfill = await deployed.run({ action: 'backfill', version: 3, runId: 'drift-backfill' }, 'drift-backfill');
     const run = finalizeOf(backfill);
     expect(backfill.status).toBe('FAILED');
@@ -39,12 +39,13 @@ it('a backfill on a drifted database ends partial, with the drift recorded on th
     expect(run!.windows).toMatchObject({ failed: 0, pending: 0 });
     const record = await state.runs.getRun('drift-backfill');
     expect(record?.status).toBe('partial');
-    expect(JSON.stringify(record)).toContain('DriftedByHand');
+    expect(record).toMatchObject({ verify: { status: 'drift', problem: 'verify found 1 schema difference(s)' }, error: 'verify found 1 schema difference(s)' });
 
     // The scheduled verify of the same database does not end succeeded either.
     const verify = await deployed.run({ action: 'verify' }, 'drift-verify');
     expect(verify.status).toBe('FAILED');
-    expect(JSON.stringify(finalizeOf(verify) ?? verify.lastStateInput)).toContain('DriftedByHand');
+    expect(finalizeOf(verify)).toMatchObject({ status: 'partial', verify: { status: 'drift', problem: 'verify found 1 schema difference(s)' } });
+    expect((verify.lastStateInput as { verify?: unknown }).verify).toMatchObject({ status: 'drift', clean: false, differences: 1, dataMismatches: 0 });
   } finally {
     await deployed.close();
   }
