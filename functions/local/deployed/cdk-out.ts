@@ -8,7 +8,7 @@
 // too. Concurrent callers (parallel test files, two CLIs) wait on a lock directory instead of
 // synthesizing twice.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +17,8 @@ import { REPO_ROOT } from './repo-root.js';
 const INPUTS = ['infra', 'functions', 'migrations', 'cdk.json', 'package-lock.json'];
 /** Never part of a Lambda bundle. */
 export const NOT_BUNDLED = ['functions/cli', 'functions/local'];
+/** Names the repository an assembly was synthesized from, so a newer one can replace it. */
+const ROOT_FILE = '.hourglass-root';
 /** A lock older than this belongs to a synth that died; it is taken over. */
 const STALE_LOCK_MS = 10 * 60_000;
 
@@ -38,13 +40,16 @@ export function assemblyHash(root = REPO_ROOT): string {
 /** The directory of the bundled cloud assembly for the current sources, synthesized if needed. */
 export async function bundledCloudAssembly(opts: { root?: string; cacheDir?: string; log?: (line: string) => void } = {}): Promise<string> {
   const root = opts.root ?? REPO_ROOT;
-  const dir = join(opts.cacheDir ?? tmpdir(), `hourglass-cdk.out-${assemblyHash(root)}`);
+  const cacheDir = opts.cacheDir ?? tmpdir();
+  mkdirSync(cacheDir, { recursive: true });
+  const dir = join(cacheDir, `hourglass-cdk.out-${assemblyHash(root)}`);
   const lock = `${dir}.lock`;
   for (;;) {
     if (existsSync(join(dir, 'manifest.json'))) return dir;
     try {
       mkdirSync(lock);
-    } catch {
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const held = statSync(lock, { throwIfNoEntry: false });
       if (held && Date.now() - held.mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
       await sleep(500);
@@ -56,11 +61,23 @@ export async function bundledCloudAssembly(opts: { root?: string; cacheDir?: str
       const building = `${dir}.building-${process.pid}`;
       rmSync(building, { recursive: true, force: true });
       await synthesizeBundled(building);
+      writeFileSync(join(building, ROOT_FILE), root);
       renameSync(building, dir);
+      removeOlderAssemblies(cacheDir, root, dir);
       return dir;
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
+  }
+}
+
+/** Assemblies of earlier sources of the same repository are never read again. */
+function removeOlderAssemblies(cacheDir: string, root: string, keep: string): void {
+  for (const name of readdirSync(cacheDir)) {
+    const path = join(cacheDir, name);
+    if (!/^hourglass-cdk\.out-[0-9a-f]{16}$/.test(name) || path === keep) continue;
+    const owner = join(path, ROOT_FILE);
+    if (existsSync(owner) && readFileSync(owner, 'utf8') === root) rmSync(path, { recursive: true, force: true });
   }
 }
 
