@@ -1,7 +1,7 @@
 // The Hourglass stack: state table, six functions, the run state machine, the HTTP API,
 // EventBridge triggers, and alerts. Each function gets only its own table, secret and
 // state-machine permissions (see FUNCTIONS below).
-import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -53,11 +53,9 @@ export class HourglassStack extends Stack {
     this.state = new StateTable(this, 'State');
     const vpc = config.vpc ? this.placement(config.vpc) : undefined;
     const environment = { TABLE_NAME: this.state.table.tableName, HOURGLASS_TARGETS: JSON.stringify(config.targets) };
-    // A secret's ARN ends in a random 6-character suffix; a name-configured secret is matched by
-    // exactly that pattern (CDK's own convention), never by a wildcard.
-    const secretArns = Object.values(config.targets).map((target) =>
-      target.secretArn ?? this.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${target.secretName ?? ''}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-    );
+    // Full secret ARNs only (config.ts refuses names and partial ARNs): exact resources, no pattern.
+    const secretArns = [...new Set(Object.values(config.targets).map((target) => target.secretArn))];
+    const kmsKeyArns = [...new Set(Object.values(config.targets).flatMap((target) => (target.kmsKeyArn ? [target.kmsKeyArn] : [])))];
 
     const make = (name: FunctionName, extraEnv: Record<string, string> = {}): HourglassFunction => {
       const spec = FUNCTIONS[name];
@@ -73,7 +71,17 @@ export class HourglassStack extends Stack {
       });
       if (spec.table === 'readWrite') this.state.grantReadWrite(fn.role);
       else this.state.grantRead(fn.role);
-      if (spec.opensTargets) fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+      if (spec.opensTargets) {
+        fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secretArns }));
+        // A secret under a customer managed key: decrypt with exactly those keys, and only on behalf of Secrets Manager.
+        if (kmsKeyArns.length > 0) {
+          fn.role.addToPolicy(new iam.PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: kmsKeyArns,
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+          }));
+        }
+      }
       return fn;
     };
     const apply = make('apply');

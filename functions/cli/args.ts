@@ -8,6 +8,7 @@ const GLOBAL = ['url', 'target', 'migrations', 'state', 'json', 'verbose', 'help
 export const COMMANDS: Record<string, { options: string[]; positionals: number; summary: string }> = {
   status: { options: [], positionals: 0, summary: 'every migration with its state; database and code version' },
   validate: { options: [], positionals: 0, summary: 'check files and checksums; exit 1 if anything is wrong' },
+  lint: { options: ['all'], positionals: Number.MAX_SAFE_INTEGER, summary: 'lint pending migrations [--all] [versions…]; exit 1 on an error-level finding' },
   apply: { options: ['to', 'dry-run'], positionals: 0, summary: 'apply pending migrations in order [--to N] [--dry-run]' },
   revert: { options: ['to'], positionals: 0, summary: 'run down migrations down to (not including) --to N; default the last one' },
   plan: { options: ['from', 'to', 'window', 'run-id'], positionals: 1, summary: 'show the windows a backfill would run, with warnings' },
@@ -22,7 +23,7 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number; 
   help: { options: [], positionals: 0, summary: 'this help' },
 };
 
-const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote', 'deployed']);
+const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote', 'deployed', 'all']);
 
 export interface ParsedArgs {
   command: string;
@@ -46,7 +47,7 @@ export function parseCommandLine(argv: string[]): ParsedArgs {
     if (value === undefined) continue;
     if (!(GLOBAL as readonly string[]).includes(name) && !def.options.includes(name)) throw new UsageError(`option --${name} does not apply to "${command}"`);
   }
-  const optional = command === 'backfill' && parsed.values.resume !== undefined ? 0 : def.positionals;
+  const optional = (command === 'backfill' && parsed.values.resume !== undefined) || command === 'lint' ? 0 : def.positionals;
   if (positionals.length > def.positionals) throw new UsageError(`"${command}" takes ${def.positionals || 'no'} argument${def.positionals === 1 ? '' : 's'}, got: ${positionals.join(' ')}`);
   if (positionals.length < optional) throw new UsageError(`"${command}" needs an argument: ${def.summary}`);
   return { command, positionals, options: parsed.values as ParsedArgs['options'] };

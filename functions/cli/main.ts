@@ -10,6 +10,7 @@ type Command = (ctx: CliContext) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/migrate.js')).statusCommand,
   validate: async () => (await import('./commands/migrate.js')).validateCommand,
+  lint: async () => (await import('./commands/lint.js')).lintCommand,
   apply: async () => (await import('./commands/migrate.js')).applyCommand,
   revert: async () => (await import('./commands/migrate.js')).revertCommand,
   plan: async () => (await import('./commands/backfill.js')).planCommand,

@@ -48,6 +48,16 @@ export class MigrationFailedError extends HourglassError {
   }
 }
 
+/** Lint found error-level problems in migrations about to be applied: nothing ran. Exit 1. */
+export class LintFailedError extends HourglassError {
+  readonly exitCode = 1 as const;
+  constructor(readonly findings: { rule: string; severity: string; file: string; line: number; message: string; fix: string }[]) {
+    const first = findings[0];
+    const more = findings.length > 1 ? ` (and ${findings.length - 1} more)` : '';
+    super(`lint refused the migrations before any statement ran: ${first.file}:${first.line} ${first.rule}: ${first.message}${more}; fix it or add \`-- hourglass:allow ${first.rule} <reason>\``);
+  }
+}
+
 /** Revert asked for a migration that has no down. Exit 1, before anything runs. */
 export class MissingDownError extends HourglassError {
   readonly exitCode = 1 as const;

@@ -1,6 +1,7 @@
 // The StepEnvironment of a Lambda function, built once per container (module scope) and
 // reused by every invocation: DynamoDB clients, the run store, leases, and the target
-// resolver that reads connection URLs from Secrets Manager. Configuration comes from the
+// resolver that reads connection URLs from Secrets Manager (Powertools SecretsProvider,
+// created at module scope like every client). Configuration comes from the
 // environment the stack sets: TABLE_NAME and HOURGLASS_TARGETS (no secrets in either).
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -10,7 +11,13 @@ import { createDocumentClient } from '../engine/state/client.js';
 import { DynamoLeaseProvider } from '../engine/state/leases.js';
 import { RunStore } from '../engine/state/run-store.js';
 import { parseTargetsConfig, type TargetsConfig } from './target-config.js';
-import { createTargetResolver, type SecretReader } from './target-resolver.js';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { powertoolsSecretReader } from './secret-reader.js';
+import { createTargetResolver } from './target-resolver.js';
+
+// Region and endpoint from the environment (AWS_REGION; AWS_ENDPOINT_URL_SECRETS_MANAGER when
+// run against a local endpoint); it makes no call until a target is opened.
+const secretsProvider = new SecretsProvider();
 
 export function requiredEnv(name: string): string {
   const value = process.env[name];
@@ -29,18 +36,11 @@ export function targetsFromEnv(): TargetsConfig {
   return parseTargetsConfig(raw, 'HOURGLASS_TARGETS');
 }
 
-async function secretsManagerReader(): Promise<SecretReader> {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({});
-  return {
-    secretString: async (secretId) => (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString,
-  };
-}
-
 async function build(): Promise<StepEnvironment> {
   const tableName = requiredEnv('TABLE_NAME');
   const targets = targetsFromEnv();
-  const [doc, secrets] = await Promise.all([createDocumentClient(), secretsManagerReader()]);
+  const doc = await createDocumentClient();
+  const secrets = powertoolsSecretReader(secretsProvider);
   const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   return {
     runs: new RunStore(doc, tableName),

@@ -1,5 +1,6 @@
-// The deployment's target configuration: which databases exist, their engine, where their
-// connection URL lives in Secrets Manager, and which migrations folder they use. It comes from
+// The deployment's target configuration: which databases exist, their engine, the full ARN
+// of the secret holding their connection (and the customer KMS key encrypting it, if any),
+// and which migrations folder they use. It comes from
 // cdk.json context at synth and reaches the functions as the HOURGLASS_TARGETS environment
 // variable, so the same validation runs on both sides. It never holds a URL or a password.
 import { UsageError } from '../engine/errors.js';
@@ -8,10 +9,10 @@ import type { Engine } from '../engine/target-url.js';
 
 export interface TargetConfig {
   engine: Engine;
-  /** Secret name (CDK resolves the ARN with its random suffix as a wildcard). */
-  secretName?: string;
-  /** Full secret ARN: exact, preferred when known. */
-  secretArn?: string;
+  /** Full secret ARN, with the 6-character suffix Secrets Manager adds: exact in IAM and in GetSecretValue. */
+  secretArn: string;
+  /** The customer managed KMS key the secret is encrypted with; absent: the AWS managed key. */
+  kmsKeyArn?: string;
   /** Folder under migrations/; defaults to the engine name. */
   migrations?: string;
 }
@@ -19,14 +20,15 @@ export interface TargetConfig {
 export type TargetsConfig = Record<string, TargetConfig>;
 
 const ENGINES: Engine[] = ['clickhouse', 'postgres'];
-const KEYS = new Set(['engine', 'secretName', 'secretArn', 'migrations']);
-const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const KEYS = new Set(['engine', 'secretArn', 'kmsKeyArn', 'migrations']);
+// arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars>
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:key\/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const FOLDER = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** Validates a targets map; `where` names its source in error messages (e.g. "cdk.json context hourglass:targets"). */
 export function parseTargetsConfig(raw: unknown, where: string): TargetsConfig {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${where} must be an object of target name → {engine, secretName | secretArn}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${where} must be an object of target name → {engine, secretArn, kmsKeyArn?, migrations?}`);
   const names = Object.keys(raw);
   if (names.length === 0) throw new UsageError(`${where} defines no target`);
   const targets: TargetsConfig = {};
@@ -41,18 +43,17 @@ export function parseTargetsConfig(raw: unknown, where: string): TargetsConfig {
 function parseTarget(raw: unknown, at: string): TargetConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError(`${at} must be an object`);
   const obj = raw as Record<string, unknown>;
-  if ('url' in obj) throw new UsageError(`${at}.url: connection URLs belong in Secrets Manager (secretName), never in configuration`);
+  if ('url' in obj) throw new UsageError(`${at}.url: connection URLs belong in Secrets Manager (secretArn), never in configuration`);
+  if ('secretName' in obj) throw new UsageError(`${at}.secretName: give the secret's full ARN as secretArn (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>)`);
   for (const key of Object.keys(obj)) if (!KEYS.has(key)) throw new UsageError(`${at}: unknown field "${key.slice(0, 40)}" (known: ${[...KEYS].join(', ')})`);
   if (typeof obj.engine !== 'string' || !ENGINES.includes(obj.engine as Engine)) throw new UsageError(`${at}.engine must be one of ${ENGINES.join(', ')}`);
-  const target: TargetConfig = { engine: obj.engine as Engine };
-  if ((obj.secretName === undefined) === (obj.secretArn === undefined)) throw new UsageError(`${at}: set exactly one of secretName or secretArn`);
-  if (obj.secretName !== undefined) {
-    if (typeof obj.secretName !== 'string' || !SECRET_NAME.test(obj.secretName)) throw new UsageError(`${at}.secretName is not a valid Secrets Manager name`);
-    target.secretName = obj.secretName;
+  if (typeof obj.secretArn !== 'string' || !SECRET_ARN.test(obj.secretArn)) {
+    throw new UsageError(`${at}.secretArn must be a full secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars> (a name or partial ARN is not enough)`);
   }
-  if (obj.secretArn !== undefined) {
-    if (typeof obj.secretArn !== 'string' || !SECRET_ARN.test(obj.secretArn)) throw new UsageError(`${at}.secretArn is not a Secrets Manager secret ARN`);
-    target.secretArn = obj.secretArn;
+  const target: TargetConfig = { engine: obj.engine as Engine, secretArn: obj.secretArn };
+  if (obj.kmsKeyArn !== undefined) {
+    if (typeof obj.kmsKeyArn !== 'string' || !KMS_KEY_ARN.test(obj.kmsKeyArn)) throw new UsageError(`${at}.kmsKeyArn must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias)`);
+    target.kmsKeyArn = obj.kmsKeyArn;
   }
   if (obj.migrations !== undefined) {
     if (typeof obj.migrations !== 'string' || !FOLDER.test(obj.migrations)) throw new UsageError(`${at}.migrations must be a folder name under migrations/ (letters, digits, _ and -)`);

@@ -74,6 +74,8 @@ export class HourglassFunction extends Construct {
       depsLockFilePath: join(repoRoot, 'package-lock.json'),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
+        // The RDS CA bundle AWS ships in the Node.js 20+ runtimes: sslmode=require against RDS verifies the server.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
         POWERTOOLS_SERVICE_NAME: Stack.of(this).stackName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         ...props.environment,

@@ -60,7 +60,7 @@ export class RunStateMachine extends Construct {
 
     const invalidInput = new sfn.Fail(this, STATE.invalidInput, { error: INVALID_INPUT, cause: 'Execution input must be a JSON object with string "action" (apply, backfill, retry, verify, revert) and "target"' });
     const runSucceeded = new sfn.Succeed(this, STATE.runSucceeded);
-    const runPartiallyFailed = new sfn.Fail(this, STATE.runPartiallyFailed, { error: RUN_PARTIALLY_FAILED, cause: 'Some windows failed (their records say why). Re-run just those: POST /runs/{id}/retry or {"action":"retry","runId":...}' });
+    const runPartiallyFailed = new sfn.Fail(this, STATE.runPartiallyFailed, { error: RUN_PARTIALLY_FAILED, cause: 'Some windows failed, or Verify found drift or could not run: the Finalize output and the run record say which. Re-run failed windows with POST /runs/{id}/retry or {"action":"retry","runId":...}' });
     const runFailed = new sfn.Fail(this, STATE.runFailed, { error: RUN_FAILED, cause: 'The run failed: see the Finalize output and the run record' });
     const finalizeFailed = new sfn.Fail(this, STATE.finalizeFailed, { error: 'FinalizeFailed', cause: 'Finalize could not record the outcome: see the finalize function logs' });
 

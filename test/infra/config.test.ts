@@ -6,7 +6,8 @@ import { UsageError } from '../../functions/engine/errors.js';
 import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
 import { resources } from './template-helpers.js';
 
-const TARGETS = { analytics: { engine: 'clickhouse', secretName: 'hourglass/analytics' } };
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/analytics-AbCdEf';
+const TARGETS = { analytics: { engine: 'clickhouse', secretArn: SECRET_ARN } };
 
 function synthError(context: Record<string, unknown>): string {
   try {
@@ -23,13 +24,16 @@ describe('configuration errors fail synth with one line', () => {
     [{}, 'context hourglass:targets is not set: add it to cdk.json (see README)'],
     [{ 'hourglass:targets': {} }, 'context hourglass:targets defines no target'],
     [{ 'hourglass:targets': { 'bad name': TARGETS.analytics } }, 'context hourglass:targets.bad name: target names are letters, digits, _ and - (at most 64)'],
-    [{ 'hourglass:targets': { a: { engine: 'mysql', secretName: 's' } } }, 'context hourglass:targets.a.engine must be one of clickhouse, postgres'],
-    [{ 'hourglass:targets': { a: { engine: 'postgres', url: 'postgres://u:pw@h/db' } } }, 'context hourglass:targets.a.url: connection URLs belong in Secrets Manager (secretName), never in configuration'],
-    [{ 'hourglass:targets': { a: { engine: 'postgres' } } }, 'context hourglass:targets.a: set exactly one of secretName or secretArn'],
-    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 's', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:s-AbCdEf' } } }, 'context hourglass:targets.a: set exactly one of secretName or secretArn'],
-    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: 'arn:aws:s3:::bucket' } } }, 'context hourglass:targets.a.secretArn is not a Secrets Manager secret ARN'],
-    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 's', migrations: '../etc' } } }, 'context hourglass:targets.a.migrations must be a folder name under migrations/ (letters, digits, _ and -)'],
-    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 's', migrations: 'nowhere' } } }, 'target "a": migrations/nowhere does not exist'],
+    [{ 'hourglass:targets': { a: { engine: 'mysql', secretArn: SECRET_ARN } } }, 'context hourglass:targets.a.engine must be one of clickhouse, postgres'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', url: 'postgres://u:pw@h/db' } } }, 'context hourglass:targets.a.url: connection URLs belong in Secrets Manager (secretArn), never in configuration'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres' } } }, 'context hourglass:targets.a.secretArn must be a full secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars> (a name or partial ARN is not enough)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretName: 'hourglass/analytics' } } }, "context hourglass:targets.a.secretName: give the secret's full ARN as secretArn (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 chars>)"],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/analytics' } } }, 'context hourglass:targets.a.secretArn must be a full secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars> (a name or partial ARN is not enough)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: 'hourglass/analytics-AbCdEf' } } }, 'context hourglass:targets.a.secretArn must be a full secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars> (a name or partial ARN is not enough)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: 'arn:aws:s3:::bucket' } } }, 'context hourglass:targets.a.secretArn must be a full secret ARN, arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 chars> (a name or partial ARN is not enough)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: SECRET_ARN, kmsKeyArn: 'alias/aws/secretsmanager' } } }, 'context hourglass:targets.a.kmsKeyArn must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (not an alias)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: SECRET_ARN, migrations: '../etc' } } }, 'context hourglass:targets.a.migrations must be a folder name under migrations/ (letters, digits, _ and -)'],
+    [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: SECRET_ARN, migrations: 'nowhere' } } }, 'target "a": migrations/nowhere does not exist'],
     [{ 'hourglass:targets': '{"a": ' }, 'context hourglass:targets is not valid JSON'],
     [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-1', subnetIds: [] } }, 'context hourglass:vpc.vpcId must be a VPC id (vpc-…)'],
     [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }, 'context hourglass:vpc.subnetIds must be a non-empty list of ids'],

@@ -1,14 +1,12 @@
 // The handler layer without AWS: the payloads the state machine sends (run id from the execution
-// name), the error shape Step Functions' Retry/Catch sees, Finalize on invalid input, and target
-// resolution from Secrets Manager (a stub reader: no local Secrets Manager exists).
+// name), the error shape Step Functions' Retry/Catch sees, Finalize on invalid input. Target
+// resolution from Secrets Manager runs the real SDK against a local endpoint: test/serve/secrets-reader.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, UsageError } from '../../functions/engine/errors.js';
-import { redact } from '../../functions/engine/redact.js';
 import type { StepEnvironment } from '../../functions/engine/service/types.js';
 import { finalizeInputOf, runInputOf, windowBatchInputOf } from '../../functions/handlers/events.js';
 import { invoke as finalizeInvoke } from '../../functions/handlers/finalize.js';
 import { stateMachineError } from '../../functions/handlers/observability.js';
-import { createTargetResolver, type SecretReader } from '../../functions/handlers/target-resolver.js';
 
 describe('step payloads', () => {
   it('takes the run id from the execution name unless the input names one', () => {
@@ -62,58 +60,5 @@ describe('errors as the state machine sees them', () => {
     expect(stateMachineError(throttled).name).toBe('AwsServiceError');
     const bug = stateMachineError(new TypeError('x is not a function\n    at somewhere'));
     expect([bug.name, bug.message]).toEqual(['TypeError', 'x is not a function']);
-  });
-});
-
-describe('target resolution from Secrets Manager', () => {
-  const targets = { analytics: { engine: 'clickhouse' as const, secretName: 'hourglass/analytics' }, pg: { engine: 'postgres' as const, secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-AbCdEf', migrations: 'postgres' } };
-
-  function reader(values: Record<string, string | undefined>): SecretReader & { reads: string[] } {
-    const reads: string[] = [];
-    return {
-      reads,
-      async secretString(id) {
-        reads.push(id);
-        if (!(id in values)) throw Object.assign(new Error(`Secrets Manager can't find the specified secret.`), { name: 'ResourceNotFoundException', $metadata: {} });
-        return values[id];
-      },
-    };
-  }
-
-  it('reads the URL from the secret, points at the bundled migrations, caches, and registers the password for redaction', async () => {
-    let now = 0;
-    const secrets = reader({ 'hourglass/analytics': JSON.stringify({ url: 'clickhouses://svc:Sup3rSecretPw@ch.internal:8443/otel' }) });
-    const resolve = createTargetResolver({ targets, secrets, migrationsRoot: '/var/task/migrations', cacheMs: 1000, now: () => now });
-    expect(await resolve('analytics')).toEqual({ url: 'clickhouses://svc:Sup3rSecretPw@ch.internal:8443/otel', migrationsDir: '/var/task/migrations/clickhouse' });
-    await resolve('analytics');
-    expect(secrets.reads).toEqual(['hourglass/analytics']);
-    now = 1001;
-    await resolve('analytics');
-    expect(secrets.reads).toHaveLength(2);
-    expect(redact('server said: bad password Sup3rSecretPw')).toBe('server said: bad password ***');
-  });
-
-  it.each([
-    [{}, 'nope', 'unknown target "nope" (configured: analytics, pg)'],
-    [{ 'hourglass/analytics': 'postgres-pw-in-plain-text' }, 'analytics', 'secret hourglass/analytics of target "analytics" is not JSON: store {"url": "..."}'],
-    [{ 'hourglass/analytics': '{"password":"x"}' }, 'analytics', 'secret hourglass/analytics of target "analytics" has no "url" string'],
-    [{ 'hourglass/analytics': undefined }, 'analytics', 'secret hourglass/analytics of target "analytics" has no string value: store JSON {"url": "..."}'],
-    [{ 'hourglass/analytics': '{"url":"postgres://u:pw1234@h:5432/db"}' }, 'analytics', 'secret hourglass/analytics of target "analytics" holds a postgres URL but the target is configured as clickhouse'],
-    [{ 'hourglass/analytics': '{"url":"chdb:/tmp/x"}' }, 'analytics', 'target "analytics" points at an embedded engine (chdb:); in AWS use a server URL'],
-  ])('refuses %j for %s with one clear line that never echoes the secret', async (values, name, message) => {
-    const resolve = createTargetResolver({ targets, secrets: reader(values), migrationsRoot: '/var/task/migrations' });
-    const error = await resolve(name).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(message);
-    expect((error as UsageError).message).not.toContain('plain-text');
-  });
-
-  it('does not cache a failed read', async () => {
-    const values: Record<string, string> = {};
-    const secrets = reader(values);
-    const resolve = createTargetResolver({ targets, secrets, migrationsRoot: '/m' });
-    await expect(resolve('pg')).rejects.toThrow("can't find the specified secret");
-    values['arn:aws:secretsmanager:eu-west-1:123456789012:secret:pg-AbCdEf'] = '{"url":"postgres://app:pw1234@db:5432/app"}';
-    expect(await resolve('pg')).toEqual({ url: 'postgres://app:pw1234@db:5432/app', migrationsDir: '/m/postgres' });
   });
 });

@@ -10,7 +10,7 @@ import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js
 
 const FULL = {
   'hourglass:targets': {
-    analytics: { engine: 'clickhouse', secretName: 'hourglass/analytics' },
+    analytics: { engine: 'clickhouse', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/analytics-GhIjKl', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
     obs: { engine: 'postgres', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/obs-AbCdEf' },
   },
   'hourglass:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba987654321f'] },

@@ -13,8 +13,10 @@ import { RUN_PARTIALLY_FAILED, STATE, TASK_HANDLERS } from '../../infra/state-na
 import { actions, allStates, functionStatements, resourceList, resources, stateMachineDefinition, type Resources } from './template-helpers.js';
 
 const OBS_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/obs-AbCdEf';
+const ANALYTICS_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/analytics-GhIjKl';
+const ANALYTICS_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const TARGETS = {
-  analytics: { engine: 'clickhouse', secretName: 'hourglass/analytics' },
+  analytics: { engine: 'clickhouse', secretArn: ANALYTICS_SECRET_ARN, kmsKeyArn: ANALYTICS_KEY_ARN },
   obs: { engine: 'postgres', secretArn: OBS_SECRET_ARN },
 };
 const FUNCTIONS = ['Apply', 'Plan', 'Window', 'Verify', 'Finalize', 'Api'];
@@ -71,6 +73,8 @@ describe('functions', () => {
       const env = fn.Environment.Variables;
       expect(env.TABLE_NAME).toEqual({ Ref: idOf('AWS::DynamoDB::Table') });
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('Hourglass');
+      // AWS's RDS CA bundle in the Node.js 20+ runtimes: sslmode=require against RDS verifies the certificate.
+      expect(env.NODE_EXTRA_CA_CERTS, name).toBe('/var/runtime/ca-cert.pem');
       // Targets by name and secret only: no URL, no password, in any environment.
       expect(JSON.parse(env.HOURGLASS_TARGETS)).toEqual(TARGETS);
     }
@@ -113,8 +117,7 @@ describe('least-privilege IAM', () => {
     }
   });
 
-  it('gives secrets only to functions that open targets, and only GetSecretValue on those secrets', () => {
-    const secretName = 'arn:<Ref:AWS::Partition>:secretsmanager:<Ref:AWS::Region>:<Ref:AWS::AccountId>:secret:hourglass/analytics-??????';
+  it('gives secrets only to functions that open targets, and only GetSecretValue on exactly those secret ARNs', () => {
     for (const name of FUNCTIONS) {
       const secretStatements = functionStatements(template, `${name}Function`).filter((s) => actions(s).some((a) => a.startsWith('secretsmanager:')));
       if (!OPENS_TARGETS.includes(name)) {
@@ -122,8 +125,23 @@ describe('least-privilege IAM', () => {
         continue;
       }
       expect(secretStatements.flatMap(actions), name).toEqual(['secretsmanager:GetSecretValue']);
-      expect(secretStatements.flatMap(resourceList).sort(), name).toEqual([secretName, OBS_SECRET_ARN].sort());
+      expect(secretStatements.flatMap(resourceList).sort(), name).toEqual([ANALYTICS_SECRET_ARN, OBS_SECRET_ARN].sort());
     }
+  });
+
+  it('lets the functions that open targets decrypt with exactly the configured customer key, through Secrets Manager only', () => {
+    const kmsStatement = Match.objectLike({
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: ANALYTICS_KEY_ARN,
+      Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+    });
+    for (const name of FUNCTIONS) {
+      const kms = functionStatements(template, `${name}Function`).filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+      expect(kms.length, name).toBe(OPENS_TARGETS.includes(name) ? 1 : 0);
+    }
+    const policies = template.findResources('AWS::IAM::Policy', { Properties: { PolicyDocument: { Statement: Match.arrayWith([kmsStatement]) } } });
+    expect(Object.keys(policies)).toHaveLength(OPENS_TARGETS.length);
   });
 
   it('lets only the api function start executions, and keeps verify and api read-only on the table', () => {

@@ -74,7 +74,7 @@ describe('hourglass verify', () => {
     // This database was built by hand (no tracking table), so the operator runs the file by hand.
     expect(write.stderr).toMatch(/warning: no migrations are recorded on the target/);
     await withDriver(`chdb:${join(dir, 'seed')}`, async (driver) => {
-      for (const statement of splitSqlStatements(readFileSync(file, 'utf8'))) await driver.exec(statement);
+      for (const statement of splitSqlStatements(readFileSync(file, 'utf8'), 'clickhouse')) await driver.exec(statement);
     });
     rmSync(file);
 

@@ -2,7 +2,10 @@
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import { Migrator, type MigrationEvent, type StatusResult } from '../../engine/migrator/index.js';
 import { cutoverWindowMs } from '../../engine/backfill/definition.js';
+import { LintFailedError } from '../../engine/errors.js';
+import { formatFinding } from '../../engine/lint/index.js';
 import { integerArg } from '../args.js';
+import { jsonFinding } from './lint.js';
 import type { CliContext } from '../context.js';
 import { randomUUID } from 'node:crypto';
 
@@ -14,6 +17,7 @@ async function migrator(ctx: CliContext): Promise<Migrator> {
     now: () => ctx.now(),
     lockTimeoutMs: integerArg(ctx.args.options['lock-timeout'], '--lock-timeout (ms)') ?? 60_000,
     onEvent: ctx.json ? undefined : (e) => printEvent(ctx, e),
+    onLintWarnings: (findings) => { for (const f of findings) ctx.io.err(`lint ${formatFinding(f)}`); },
     cutoverWindowMs,
   });
 }
@@ -43,16 +47,23 @@ export async function validateCommand(ctx: CliContext): Promise<number> {
 export async function applyCommand(ctx: CliContext): Promise<number> {
   const to = integerArg(ctx.args.options.to, '--to');
   const dryRun = ctx.args.options['dry-run'] === true;
-  const result = await (await migrator(ctx)).apply({ to, dryRun });
+  const result = await (await migrator(ctx)).apply({ to, dryRun }).catch((error: unknown) => {
+    // Every error-level finding, not just the first the error line names.
+    if (error instanceof LintFailedError && !ctx.json) for (const f of error.findings) ctx.io.err(`lint ${formatFinding(f)}`);
+    throw error;
+  });
+  const refused = dryRun && result.findings.some((f) => f.severity === 'error');
   if (ctx.json) {
-    ctx.io.out(JSON.stringify({ dryRun, planned: result.planned, applied: result.applied, databaseVersion: result.status.databaseVersion, codeVersion: result.status.codeVersion }));
+    ctx.io.out(JSON.stringify({ dryRun, planned: result.planned, applied: result.applied, databaseVersion: result.status.databaseVersion, codeVersion: result.status.codeVersion, ...(dryRun ? { findings: result.findings.map(jsonFinding) } : {}) }));
   } else if (dryRun) {
     if (result.planned.length === 0) ctx.io.out('dry run: nothing to apply');
     for (const p of result.planned) ctx.io.out(`would apply ${p.version} ${p.name}${p.resumeAt ? ` (resuming at statement ${p.resumeAt + 1})` : ''}`);
+    for (const f of result.findings) ctx.io.out(`lint ${formatFinding(f)}`);
+    if (refused) ctx.io.out('apply would be refused: lint found error-level problems');
   } else {
     ctx.io.out(result.applied.length === 0 ? `nothing to apply: database is at version ${result.status.databaseVersion ?? 'none'}` : `applied ${result.applied.length} migration(s); database is at version ${result.status.databaseVersion}`);
   }
-  return 0;
+  return refused ? 1 : 0;
 }
 
 export async function revertCommand(ctx: CliContext): Promise<number> {

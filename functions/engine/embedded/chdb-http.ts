@@ -124,7 +124,7 @@ export async function startChdbHttp(dir: string, opts: ChdbHttpOptions = {}): Pr
     if (query.trim() === '') throw new ClickHouseHttpError(62, 'SYNTAX_ERROR', 'Empty query');
     if (req.method === 'GET' && !isReadOnlyStatement(query)) throw new ClickHouseHttpError(164, 'READONLY', 'Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries');
     // A server runs one statement per request; chdb would run them all.
-    if (!/^\s*INSERT\b/i.test(query) && splitSqlStatements(query).length > 1) throw new ClickHouseHttpError(62, 'SYNTAX_ERROR', 'Multi-statements are not allowed');
+    if (!/^\s*INSERT\b/i.test(query) && splitSqlStatements(query, 'clickhouse').length > 1) throw new ClickHouseHttpError(62, 'SYNTAX_ERROR', 'Multi-statements are not allowed');
     const queryId = url.searchParams.get('query_id') ?? randomUUID();
     if (running.has(queryId)) throw new ClickHouseHttpError(216, 'QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING', `Query with id = ${queryId} is already running`);
     running.add(queryId);

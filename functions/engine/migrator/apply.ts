@@ -79,10 +79,10 @@ export async function applyOne(driver: Driver, m: Migration, previous: TrackingR
     const done = inTransaction ? 0 : failedIndex ?? 0;
     // The recorded error names the statement too, so `status` later says where it failed.
     const failedStatement = failedIndex === null ? undefined : statements?.[failedIndex];
-    const where = failedStatement === undefined ? '' : `at statement ${failedIndex! + 1} (${firstLine(failedStatement)}): `;
+    const where = failedStatement === undefined ? '' : `at statement ${failedIndex! + 1} (${firstLine(failedStatement, driver.engine)}): `;
     await driver.writeTracking(row('failed', { ...finished(done), error: shortError(`${where}${reason}`) }));
     emit({ type: 'failed', error: reason, statementIndex: failedIndex ?? undefined });
-    throw new MigrationFailedError(m.version, m.name, failedIndex, failedIndex === null || !statements ? null : firstLine(statements[failedIndex]), reason, { cause: error });
+    throw new MigrationFailedError(m.version, m.name, failedIndex, failedIndex === null || !statements ? null : firstLine(statements[failedIndex], driver.engine), reason, { cause: error });
   }
   const durationMs = now().getTime() - startedAt.getTime();
   emit({ type: 'done', durationMs });

@@ -4,6 +4,7 @@ import type { Driver } from '../drivers/driver.js';
 import { MissingDownError, UsageError } from '../errors.js';
 import { hasDown, loadTypeScriptMigration, type Migration, type MigrationSet } from '../migrations/set.js';
 import { applyOne, type AppliedMigration, type RunOptions } from './apply.js';
+import { gateApply, lintMigrations, type Finding } from '../lint/index.js';
 import { revertOne, type RevertedMigration } from './revert.js';
 import { assertNoDrift, computeStatus, type StatusResult } from './status.js';
 
@@ -13,6 +14,8 @@ export type { MigrationEvent, AppliedMigration } from './apply.js';
 export interface MigratorOptions extends RunOptions {
   /** How long to wait for another process's lock before giving up. */
   lockTimeoutMs?: number;
+  /** Lint warnings on the migrations apply is about to run (errors stop it: LintFailedError). */
+  onLintWarnings?: (findings: Finding[]) => void;
 }
 
 export interface ApplyResult {
@@ -21,6 +24,8 @@ export interface ApplyResult {
   planned: { version: number; name: string; resumeAt?: number }[];
   applied: AppliedMigration[];
   status: StatusResult;
+  /** Lint findings on what would run (dry run) or ran (warnings only: errors stop apply). */
+  findings: Finding[];
 }
 
 export interface RevertResult {
@@ -65,12 +70,14 @@ export class Migrator {
       // A dry run refuses what the real run would: a TypeScript module that fails to import.
       for (const { m } of pendingRuns) if (m.form === 'ts') await loadTypeScriptMigration(m);
       const planned = pendingRuns.map(({ m, resumeAt }) => ({ version: m.version, name: m.name, ...(resumeAt ? { resumeAt } : {}) }));
-      return { dryRun: true, planned, applied: [], status };
+      const versions = planned.map((p) => p.version);
+      const findings = versions.length ? await lintMigrations(this.set, this.driver.engine, { versions, pending: versions }) : [];
+      return { dryRun: true, planned, applied: [], status, findings };
     }
     // Nothing pending (the common case at every deploy): answer without taking the lock.
     const unlocked = await this.status();
     assertNoDrift(unlocked);
-    if (this.pending(unlocked, to).length === 0) return { dryRun: false, planned: [], applied: [], status: unlocked };
+    if (this.pending(unlocked, to).length === 0) return { dryRun: false, planned: [], applied: [], status: unlocked, findings: [] };
     return this.locked(async () => {
       // Every check (drift, TypeScript imports) before the first write: bad input changes
       // nothing, not even by creating the tracking table. readTracking never creates it.
@@ -79,11 +86,14 @@ export class Migrator {
       assertNoDrift(before);
       const pending = this.pending(before, to);
       for (const { m } of pending) if (m.form === 'ts') await loadTypeScriptMigration(m);
+      // Lint gate: an error-level finding stops everything here, before the first statement.
+      const findings = await gateApply(this.set, this.driver.engine, pending.map(({ m }) => m.version));
+      if (findings.length > 0) this.opts.onLintWarnings?.(findings);
       await this.driver.ensureTrackingTable();
       const applied: AppliedMigration[] = [];
       const byVersion = new Map(rows.map((r) => [r.version, r]));
       for (const { m } of pending) applied.push(await applyOne(this.driver, m, byVersion.get(m.version), this.opts));
-      return { dryRun: false, planned: pending.map(({ m }) => ({ version: m.version, name: m.name })), applied, status: await this.status() };
+      return { dryRun: false, planned: pending.map(({ m }) => ({ version: m.version, name: m.name })), applied, status: await this.status(), findings };
     });
   }
 

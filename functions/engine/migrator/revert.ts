@@ -46,7 +46,7 @@ export async function revertOne(driver: Driver, m: Migration, applied: TrackingR
     await driver.writeTracking({ ...applied, error: `revert failed: ${reason}` });
     opts.onEvent?.({ type: 'failed', version: m.version, name: m.name, direction: 'down', error: reason });
     const failedIndex = statements ? index : null;
-    throw new MigrationFailedError(m.version, m.name, failedIndex, statements && failedIndex !== null ? firstLine(statements[failedIndex]) : null, `revert: ${reason}`, { cause: error });
+    throw new MigrationFailedError(m.version, m.name, failedIndex, statements && failedIndex !== null ? firstLine(statements[failedIndex], driver.engine) : null, `revert: ${reason}`, { cause: error });
   }
   const durationMs = now().getTime() - startedAt.getTime();
   opts.onEvent?.({ type: 'done', version: m.version, name: m.name, direction: 'down', durationMs });

@@ -9,7 +9,8 @@ import type { Driver } from '../drivers/driver.js';
 import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
 import { Migrator } from '../migrator/index.js';
-import { openDriver, withDriver } from '../open-target.js';
+import { isAuthenticationFailure } from '../drivers/auth-failure.js';
+import { openDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
@@ -25,16 +26,37 @@ function clock(env: StepEnvironment): () => Date {
 async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Driver, set: MigrationSet) => Promise<T>): Promise<T> {
   const resolved = await env.resolveTarget(name);
   const set = loadMigrationSet(resolved.migrationsDir);
-  const target = parseTargetUrl(resolved.url);
-  const options = { leases: env.leases };
-  if (!env.openTargets) return withDriver(target, (driver) => fn(driver, set), options);
+  const open = () => openWithFreshCredentials(env, name, resolved.url);
+  if (!env.openTargets) {
+    const driver = await open();
+    try {
+      return await fn(driver, set);
+    } finally {
+      await driver.close();
+    }
+  }
   let driver = env.openTargets.get(name);
   if (!driver) {
-    driver = openDriver(target, options);
+    driver = open();
     env.openTargets.set(name, driver);
     driver.catch(() => env.openTargets?.delete(name));
   }
   return fn(await driver, set);
+}
+
+/**
+ * Opens the target; when the server refuses the credentials, reads the secret once more past
+ * the cache (it may have been rotated since it was cached) and tries once again.
+ */
+async function openWithFreshCredentials(env: StepEnvironment, name: string, url: string): Promise<Driver> {
+  const options = { leases: env.leases };
+  try {
+    return await openDriver(parseTargetUrl(url), options);
+  } catch (error) {
+    if (!isAuthenticationFailure(error)) throw error;
+    const fresh = await env.resolveTarget(name, { forceFetch: true });
+    return openDriver(parseTargetUrl(fresh.url), options);
+  }
 }
 
 /** Closes what a local run kept open (StepEnvironment.openTargets). */

@@ -40,7 +40,8 @@ export interface ResolvedTarget {
 
 /** What the steps need from where they run (Lambda or local). */
 export interface StepEnvironment {
-  resolveTarget(name: string): Promise<ResolvedTarget>;
+  /** forceFetch: read the secret past any cache (after the server refused the credentials). */
+  resolveTarget(name: string, opts?: { forceFetch?: boolean }): Promise<ResolvedTarget>;
   runs: RunStore;
   leases: LeaseProvider;
   /** Identifies this worker in window leases. */

@@ -30,12 +30,12 @@ export async function applyToScratch(exec: Executor, engine: Engine, set: Migrat
       }
       continue;
     }
-    const statements = splitSqlStatements(upText(m, engine, plan, now));
+    const statements = splitSqlStatements(upText(m, engine, plan, now), engine);
     for (let i = 0; i < statements.length; i++) {
       try {
         await exec.exec(statements[i]);
       } catch (error) {
-        throw scratchFailure(m, `statement ${i + 1} (${firstLine(statements[i])})`, error);
+        throw scratchFailure(m, `statement ${i + 1} (${firstLine(statements[i], engine)})`, error);
       }
     }
   }

@@ -57,7 +57,7 @@ class ClickHouseDriver implements Driver {
   }
 
   splitStatements(sql: string): string[] {
-    return splitSqlStatements(sql);
+    return splitSqlStatements(sql, 'clickhouse');
   }
 
   ensureTrackingTable(): Promise<void> {

@@ -5,38 +5,19 @@
 // text such as '{x}' are left as written.
 import type { QueryParams } from '../driver.js';
 import { UsageError } from '../../errors.js';
+import { rewritePlaceholders } from '../../sql/placeholders.js';
 
 export interface BoundQuery {
   query: string;
   query_params: Record<string, string | number | boolean | null>;
 }
 
-const PLACEHOLDER = /^\{([A-Za-z_][A-Za-z0-9_]*)\}/;
-
 export function bindParams(sql: string, params: QueryParams | undefined): BoundQuery {
   if (!params || Object.keys(params).length === 0) return { query: sql, query_params: {} };
-  let out = '';
-  let i = 0;
-  while (i < sql.length) {
-    const skipped = skipNonCode(sql, i);
-    if (skipped > i) {
-      out += sql.slice(i, skipped);
-      i = skipped;
-      continue;
-    }
-    const match = sql[i] === '{' ? PLACEHOLDER.exec(sql.slice(i, i + 66)) : null;
-    const name = match?.[1];
-    if (match && name !== undefined && Object.hasOwn(params, name)) {
-      out += `{${name}:${clickHouseType(params[name] as QueryParams[string])}}`;
-      i += match[0].length;
-    } else {
-      out += sql[i];
-      i++;
-    }
-  }
+  const query = rewritePlaceholders(sql, 'clickhouse', params, (name) => `{${name}:${clickHouseType(params[name] as QueryParams[string])}}`);
   const query_params: BoundQuery['query_params'] = {};
   for (const [name, value] of Object.entries(params)) query_params[name] = formatValue(value);
-  return { query: out, query_params };
+  return { query, query_params };
 }
 
 /** The ClickHouse type a value is bound as. */
@@ -66,29 +47,4 @@ function formatValue(value: QueryParams[string]): string | number | boolean | nu
 export function formatDateTime64(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new UsageError('invalid Date bound to a query parameter');
   return date.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-/** Index just past a quoted string or comment starting at `i`, or `i` when none starts there. */
-function skipNonCode(sql: string, i: number): number {
-  const c = sql[i];
-  const next = sql[i + 1];
-  if (c === '-' && next === '-') {
-    const end = sql.indexOf('\n', i);
-    return end === -1 ? sql.length : end + 1;
-  }
-  if (c === '/' && next === '*') {
-    const end = sql.indexOf('*/', i + 2);
-    return end === -1 ? sql.length : end + 2;
-  }
-  if (c === "'" || c === '"' || c === '`') {
-    let j = i + 1;
-    while (j < sql.length) {
-      if (sql[j] === '\\') j += 2;
-      else if (sql[j] === c && sql[j + 1] === c) j += 2; // doubled quote: an escaped quote
-      else if (sql[j] === c) return j + 1;
-      else j++;
-    }
-    return sql.length;
-  }
-  return i;
 }

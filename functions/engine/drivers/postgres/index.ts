@@ -116,7 +116,7 @@ class PostgresDriver implements Driver {
   }
 
   splitStatements(sql: string): string[] {
-    return splitSqlStatements(sql);
+    return splitSqlStatements(sql, 'postgres');
   }
 
   ensureTrackingTable(): Promise<void> {

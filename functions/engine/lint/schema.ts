@@ -1,0 +1,97 @@
+// The ClickHouse schema the migrations produce, replayed statement by statement in version
+// order: CREATE TABLE, ALTER … ADD/DROP/RENAME/MODIFY COLUMN, MODIFY ORDER BY, RENAME TABLE,
+// EXCHANGE TABLES, DROP TABLE. Tables whose columns cannot be known from the text (CREATE …
+// AS SELECT) are recorded as unknown, so no rule guesses about them.
+import type { Token } from '../sql/lexer.js';
+import { addedColumn, droppedTables, exchangedTables, parseAlterTable, parseCreateTable, parseColumn, keyExpressions } from './ddl.js';
+import { identifier, isWord, qualifiedName, splitTop, wordsAt } from './tokens.js';
+
+export interface TableShape {
+  /** Column name → type; null when the columns are not known. */
+  columns: Map<string, string> | null;
+  sortingKey: Token[][];
+}
+
+export type Schema = Map<string, TableShape>;
+
+export function cloneSchema(schema: Schema): Schema {
+  return new Map([...schema].map(([name, t]) => [name, { columns: t.columns ? new Map(t.columns) : null, sortingKey: t.sortingKey }]));
+}
+
+/** Applies one statement to the schema (in place). */
+export function applyStatement(schema: Schema, code: Token[]): void {
+  const create = parseCreateTable(code);
+  if (create) {
+    if (create.ifNotExists && schema.has(create.name)) return;
+    const columns = create.columns ? new Map(create.columns.map((c) => [c.name, c.type])) : copyOf(schema, create);
+    schema.set(create.name, { columns, sortingKey: create.orderBy });
+    return;
+  }
+  const alter = parseAlterTable(code);
+  if (alter) {
+    const table = schema.get(alter.name);
+    if (table) for (const action of alter.actions) applyAction(table, action);
+    return;
+  }
+  const exchanged = exchangedTables(code);
+  if (exchanged) {
+    const [a, b] = exchanged.map((n) => schema.get(n));
+    if (b) schema.set(exchanged[0], b);
+    else schema.delete(exchanged[0]);
+    if (a) schema.set(exchanged[1], a);
+    else schema.delete(exchanged[1]);
+    return;
+  }
+  if (wordsAt(code, 0, ['RENAME', 'TABLE'])) {
+    for (const pair of splitTop(code, 2)) {
+      const from = qualifiedName(pair, 0);
+      const to = from && isWord(pair[from.next], 'TO') ? qualifiedName(pair, from.next + 1) : undefined;
+      if (!from || !to) continue;
+      const table = schema.get(from.name);
+      schema.delete(from.name);
+      if (table) schema.set(to.name, table);
+    }
+    return;
+  }
+  for (const name of droppedTables(code)) schema.delete(name);
+}
+
+/** `CREATE TABLE b AS a ENGINE …` copies a's columns; `AS SELECT` leaves them unknown. */
+function copyOf(schema: Schema, create: { tail: Token[] }): Map<string, string> | null {
+  if (!isWord(create.tail[0], 'AS') || isWord(create.tail[1], 'SELECT')) return null;
+  const source = qualifiedName(create.tail, 1);
+  const columns = source ? schema.get(source.name)?.columns : undefined;
+  return columns ? new Map(columns) : null;
+}
+
+function applyAction(table: TableShape, action: Token[]): void {
+  const columns = table.columns;
+  const added = addedColumn(action);
+  if (added) {
+    columns?.set(added.name, added.type);
+    return;
+  }
+  if (wordsAt(action, 0, ['DROP', 'COLUMN'])) {
+    const at = wordsAt(action, 2, ['IF', 'EXISTS']) ? 4 : 2;
+    const name = identifier(action[at]);
+    if (name !== undefined) columns?.delete(name);
+    return;
+  }
+  if (wordsAt(action, 0, ['RENAME', 'COLUMN'])) {
+    const at = wordsAt(action, 2, ['IF', 'EXISTS']) ? 4 : 2;
+    const from = identifier(action[at]);
+    const to = isWord(action[at + 1], 'TO') ? identifier(action[at + 2]) : undefined;
+    if (from === undefined || to === undefined || !columns) return;
+    const type = columns.get(from);
+    columns.delete(from);
+    columns.set(to, type ?? '');
+    return;
+  }
+  if (wordsAt(action, 0, ['MODIFY', 'COLUMN'])) {
+    const at = wordsAt(action, 2, ['IF', 'EXISTS']) ? 4 : 2;
+    const column = parseColumn(action.slice(at));
+    if (column && column.type !== '' && columns?.has(column.name)) columns.set(column.name, column.type);
+    return;
+  }
+  if (wordsAt(action, 0, ['MODIFY', 'ORDER', 'BY'])) table.sortingKey = keyExpressions(action, ['ORDER', 'BY']);
+}
