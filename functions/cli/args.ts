@@ -17,13 +17,13 @@ export const COMMANDS: Record<string, { options: string[]; positionals: number; 
   windows: { options: ['status'], positionals: 1, summary: 'list the windows of a run: windows <runId> [--status failed]' },
   runs: { options: [], positionals: 0, summary: 'recent backfill runs with their counts' },
   verify: { options: ['repair-sql', 'write', 'run-id'], positionals: 0, summary: 'compare the live schema with what the migrations produce' },
-  run: { options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote'], positionals: 1, summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert>' },
+  run: { options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed'], positionals: 1, summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]' },
   serve: { options: ['port'], positionals: 0, summary: 'a ClickHouse HTTP endpoint over a chdb: database; prints its clickhouse:// URL [--port N]' },
   demo: { options: ['dir', 'days'], positionals: 0, summary: 'the full demo on embedded engines (npm start)' },
   help: { options: [], positionals: 0, summary: 'this help' },
 };
 
-const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote', 'all']);
+const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote', 'deployed', 'all']);
 
 export interface ParsedArgs {
   command: string;

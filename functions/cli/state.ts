@@ -8,6 +8,9 @@ import type { RunStore } from '../engine/state/run-store.js';
 export interface StateHandle {
   leases: LeaseProvider;
   runs: RunStore;
+  /** The DynamoDB endpoint the store talks to, when it is not the real service (dynalite, or HOURGLASS_DYNAMODB_ENDPOINT). */
+  endpoint?: string;
+  tableName: string;
   /** The local on-disk store: one process at a time holds it, so no other worker can be running a window. */
   exclusive: boolean;
   close(): Promise<void>;
@@ -34,6 +37,8 @@ export async function openStateStore(stateDir: string): Promise<StateHandle> {
   return {
     leases: new DynamoLeaseProvider(client, tableName),
     runs: new RunStore(client, tableName),
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    tableName,
     exclusive: local !== undefined,
     async close() {
       client.destroy();

@@ -46,9 +46,19 @@ async function build(): Promise<StepEnvironment> {
     runs: new RunStore(doc, tableName),
     leases: new DynamoLeaseProvider(doc, tableName),
     resolveTarget: createTargetResolver({ targets, secrets, migrationsRoot: join(taskRoot, 'migrations') }),
+    ...pinnedClock(),
     // One invocation at a time per container: the container is the worker.
     workerId: `${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'hourglass'}:${randomUUID()}`,
   };
+}
+
+/** HOURGLASS_NOW pins the clock, as it does for the CLI: local drills only (run --deployed passes it); the stack never sets it. */
+function pinnedClock(): Pick<StepEnvironment, 'now'> {
+  const pinned = process.env.HOURGLASS_NOW;
+  if (!pinned) return {};
+  const at = new Date(pinned);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`HOURGLASS_NOW is not a time: ${pinned}`);
+  return { now: () => at };
 }
 
 let environment: Promise<StepEnvironment> | undefined;

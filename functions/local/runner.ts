@@ -51,19 +51,21 @@ export interface LocalExecution {
 
 export interface RunLocallyOptions {
   executionName: string;
+  /** Task state → handler, instead of the source modules' invoke (e.g. the cdk.out bundles in the Lambda-like host). */
+  taskHandlers?: Record<string, (event: unknown) => Promise<unknown>>;
   onStateEntered?: (name: string) => void;
 }
 
 export async function runDefinitionLocally(definition: object, input: unknown, env: StepEnvironment, opts: RunLocallyOptions): Promise<LocalExecution> {
   const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
-  for (const name of Object.keys(TASK_HANDLERS)) if (!(name in INVOKERS)) throw new Error(`no local binding for Task state ${name}`);
-  const handlers = Object.fromEntries(Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => invoke(env, event as never) as Promise<never>]));
+  const handlers = opts.taskHandlers ?? Object.fromEntries(Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => invoke(env, event as never)]));
+  for (const name of Object.keys(TASK_HANDLERS)) if (!(name in handlers)) throw new Error(`no local binding for Task state ${name}`);
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {
     overrides: {
-      taskResourceLocalHandlers: handlers,
+      taskResourceLocalHandlers: handlers as Record<string, (event: unknown) => Promise<never>>,
       // Backoff between retries is AWS's business; locally a retry happens at once.
-      retryIntervalOverrides: Object.fromEntries(Object.keys(INVOKERS).map((name) => [name, 0])),
+      retryIntervalOverrides: Object.fromEntries(Object.keys(handlers).map((name) => [name, 0])),
     },
     context: { Execution: { Name: opts.executionName, Id: `local:${opts.executionName}`, StartTime: new Date().toISOString(), Input: input as never, RoleArn: 'arn:aws:iam::000000000000:role/local' } } as never,
   });

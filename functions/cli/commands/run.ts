@@ -1,12 +1,50 @@
 // run <action>: one execution of the state machine. Locally (default) it runs the
 // synthesized definition in-process against the embedded engines; with --remote it starts
-// an execution of the deployed stack and follows it.
+// an execution of the deployed stack and follows it. With --deployed, the Tasks run the
+// cdk.out bundles in a Lambda-like host (functions/local/deployed/).
 import { randomBytes } from 'node:crypto';
+import { UsageError } from '../../engine/errors.js';
 import { parseRunInput } from '../../engine/service/input.js';
 import type { FinalizeOutput, RunInput } from '../../engine/service/types.js';
 import { integerArg } from '../args.js';
 import type { CliContext } from '../context.js';
 import { human } from '../progress.js';
+import type { StateHandle } from '../state.js';
+import { localEnvironment } from '../../local/environment.js';
+import { runDefinitionLocally } from '../../local/runner.js';
+import type { StepEnvironment } from '../../engine/service/types.js';
+
+interface Binding {
+  definition: object;
+  env: StepEnvironment;
+  taskHandlers?: Record<string, (event: unknown) => Promise<unknown>>;
+  close(): Promise<void>;
+}
+
+/** Tasks bound to the source handlers' invoke, in this process, on the embedded engines. */
+async function sourceBinding(ctx: CliContext, state: StateHandle, targetName: string): Promise<Binding> {
+  const { localDefinition } = await import('../../local/definition.js');
+  const env = localEnvironment(state, { [targetName]: { url: ctx.targetUrlText, migrationsDir: ctx.migrationsDir } }, () => ctx.now());
+  return { definition: await localDefinition(), env, close: async () => undefined };
+}
+
+/** --deployed: Tasks bound to the cdk.out bundles in the Lambda-like host, reaching everything over the network. */
+async function deployedBinding(ctx: CliContext, state: StateHandle, targetName: string): Promise<Binding> {
+  const { startDeployedStack } = await import('../../local/deployed/deployed-stack.js');
+  const stack = await startDeployedStack({
+    targetName,
+    target: ctx.target,
+    targetUrlText: ctx.targetUrlText,
+    migrationsDir: ctx.migrationsDir,
+    state,
+    ...(process.env.HOURGLASS_NOW ? { now: ctx.now().toISOString() } : {}),
+    log: (line) => (ctx.json ? undefined : ctx.io.err(line)),
+    // The functions' own log lines (JSON, as CloudWatch gets them) with --verbose.
+    onLog: (fn, line) => (ctx.verbose ? ctx.io.err(`[${fn}] ${line}`) : undefined),
+  });
+  // The definition from the same template as the bundles; the engine state lives in the functions.
+  return { definition: stack.host.definition, env: localEnvironment(state, {}), taskHandlers: stack.host.taskHandlers, close: () => stack.close() };
+}
 
 export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput {
   const o = ctx.args.options;
@@ -23,21 +61,24 @@ export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput 
 export async function runCommand(ctx: CliContext): Promise<number> {
   const targetName = (ctx.args.options.target as string | undefined) ?? 'local';
   const input = runInputFromArgs(ctx, targetName);
+  if (ctx.args.options.remote && ctx.args.options.deployed) throw new UsageError('--remote and --deployed exclude each other: the deployed stack in AWS, or its bundles here');
   if (ctx.args.options.remote) return (await import('./run-remote.js')).runRemote(ctx, input);
-  const { localDefinition } = await import('../../local/definition.js');
-  const { runDefinitionLocally } = await import('../../local/runner.js');
-  const { localEnvironment } = await import('../../local/environment.js');
-  const definition = await localDefinition();
+  // Refused before anything opens: the bundles carry only the repository's migrations/<folder>.
+  if (ctx.args.options.deployed) (await import('../../local/deployed/deployed-stack.js')).bundledMigrationsFolder(ctx.migrationsDir);
   const state = await ctx.openState();
-  const env = localEnvironment(state, { [targetName]: { url: ctx.targetUrlText, migrationsDir: ctx.migrationsDir } }, () => ctx.now());
+  const bound = ctx.args.options.deployed ? await deployedBinding(ctx, state, targetName) : await sourceBinding(ctx, state, targetName);
   const executionName = input.runId ?? `${input.action}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
   const say = (t: string) => (ctx.json ? undefined : ctx.io.err(t));
   say(`execution ${executionName}: ${JSON.stringify(input)}`);
   const follow = followProgress(ctx, state.runs, input.action === 'retry' ? input.runId! : executionName);
-  const result = await runDefinitionLocally(definition, input, env, {
+  const result = await runDefinitionLocally(bound.definition, input, bound.env, {
     executionName,
+    ...(bound.taskHandlers ? { taskHandlers: bound.taskHandlers } : {}),
     onStateEntered: (name) => name !== 'RunWindowBatch' && say(`→ ${name}`),
-  }).finally(() => follow.stop());
+  }).finally(async () => {
+    follow.stop();
+    await bound.close();
+  });
   const finalize = ((result.output ?? result.lastStateInput) as { finalize?: FinalizeOutput } | null)?.finalize;
   if (ctx.json) {
     ctx.io.out(JSON.stringify({ executionName, status: result.status, ...(result.error ? { error: result.error } : {}), ...(finalize ? { run: finalize } : {}), statesEntered: [...new Set(result.statesEntered)] }));
