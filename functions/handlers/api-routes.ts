@@ -4,6 +4,7 @@
 //   POST /runs               start a run (body: the execution input)           202 | 400 | 409
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
+//   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
 //   POST /runs/{id}/retry    re-run only the failed windows (body: {target?, concurrency?})  202 | 400 | 404 | 409
 //
 // Retry is idempotent: the execution name is derived from the run and its current failed
@@ -15,6 +16,8 @@ import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand, t
 import { UsageError } from '../engine/errors.js';
 import { parseRunInput } from '../engine/service/input.js';
 import type { RunAction, RunInput } from '../engine/service/types.js';
+import { redact } from '../engine/redact.js';
+import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord, WindowRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
@@ -35,6 +38,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
   '/runs': { POST: startRun },
   '/runs/{id}': { GET: getRun },
   '/runs/{id}/windows': { GET: listWindows },
+  '/runs/{id}/report': { GET: runReport },
   '/runs/{id}/retry': { POST: (request, deps) => retryRun(runIdParam(request), parseJsonBody(request, true), deps) },
 };
 
@@ -99,6 +103,13 @@ async function listWindows(request: ApiRequest, deps: ApiDeps): Promise<ApiRespo
   const page = from.slice(0, limit);
   const next = from.length > limit ? page[page.length - 1]!.start : undefined;
   return json(200, { runId, ...(status ? { status } : {}), count: page.length, windows: page, ...(next ? { next } : {}) });
+}
+
+async function runReport(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const run = await existingRun(deps, runIdParam(request));
+  const html = redact(renderRunReport(run, await deps.runs.listWindows(run.runId), (deps.now ?? (() => new Date()))()));
+  // The page has its own inline script and style and loads nothing: a CSP that says so.
+  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:", 'x-content-type-options': 'nosniff' }, body: html };
 }
 
 async function retryRun(runId: string, body: unknown, deps: ApiDeps): Promise<ApiResponse> {

@@ -267,3 +267,23 @@ describe('routing', () => {
     expect(await call(request('GET', '/constructor'))).toMatchObject({ status: 404 });
   });
 });
+
+describe('GET /runs/{id}/report', () => {
+  it('answers the HTML report of the run: its cells, counts and errors, with a CSP that loads nothing', async () => {
+    await seedPartialRun('run-report');
+    const res = await handleApiRequest(request('GET', '/runs/{id}/report', { id: 'run-report' }), deps);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'/);
+    expect(res.body).toMatch(/^<!doctype html>/);
+    expect(res.body.match(/data-status="failed"/g)).toHaveLength(2);
+    expect(res.body.match(/data-status="succeeded"/g)).toHaveLength(4);
+    expect(res.body).toContain('<h2 id="failed-h">Failed windows (2)</h2>');
+    expect(res.body).toContain('<td class="error">boom</td>');
+  });
+
+  it('answers 404 for an unknown run and 400 for a bad id, as JSON', async () => {
+    expect(await call(request('GET', '/runs/{id}/report', { id: 'nope' }))).toEqual({ status: 404, body: { error: 'run nope not found' } });
+    expect((await call(request('GET', '/runs/{id}/report', { id: 'a b' }))).status).toBe(400);
+  });
+});

@@ -146,15 +146,26 @@ describe('least-privilege IAM', () => {
 });
 
 describe('HTTP API', () => {
-  it('has the four methods, every one IAM-authorized and request-validated', () => {
+  it('has the five methods, every one IAM-authorized and request-validated', () => {
     const methods = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Method');
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST']);
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST']);
     for (const m of methods) {
       expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(m.Properties.RequestValidatorId).toBeDefined();
     }
     const paths = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Resource').map((r) => r.Properties.PathPart).sort();
-    expect(paths).toEqual(['retry', 'runs', 'windows', '{id}']);
+    expect(paths).toEqual(['report', 'retry', 'runs', 'windows', '{id}']);
+  });
+
+  it('serves the HTML report at GET /runs/{id}/report, with the id required', () => {
+    const report = Object.entries(all).find(([, r]) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === 'report')![0];
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ResourceId: { Ref: report },
+      AuthorizationType: 'AWS_IAM',
+      RequestParameters: { 'method.request.path.id': true },
+      Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+    });
   });
 
   it('logs access on the stage and traces it', () => {
