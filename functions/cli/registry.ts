@@ -112,6 +112,25 @@ export const COMMANDS: Record<string, CommandSpec> = {
     pages: true,
     load: async () => (await import('./commands/windows.js')).runsCommand,
   },
+  pause: {
+    summary: 'pause a run: its workers finish their current window and claim no more',
+    args: ['<runId>'],
+    example: 'hourglass pause 3-20240301-ab12cd',
+    load: async () => (await import('./commands/valve.js')).pauseCommand,
+  },
+  unpause: {
+    summary: 'let a paused run claim windows again',
+    args: ['<runId>'],
+    example: 'hourglass unpause 3-20240301-ab12cd',
+    load: async () => (await import('./commands/valve.js')).unpauseCommand,
+  },
+  throttle: {
+    summary: 'change how many windows of a run run at once, mid-run',
+    args: ['<runId>'],
+    options: ['concurrency'],
+    example: 'hourglass throttle 3-20240301-ab12cd --concurrency 2',
+    load: async () => (await import('./commands/valve.js')).throttleCommand,
+  },
   report: {
     summary: 'the run as one self-contained HTML page: window grid, counts, errors',
     args: ['<runId>'],

@@ -6,6 +6,7 @@ import { parseWindowSize } from '../../engine/backfill/duration.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
+import { runValve } from '../../engine/backfill/valve.js';
 import { loadDefinition, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
 import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
@@ -120,6 +121,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
     runId: run.runId, owner: `cli-${process.pid}-${randomUUID().slice(0, 8)}`, concurrency, allow, notAfter,
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
+    valve: runValve(runs, run.runId, { onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
   });
   bar?.finish();
   const final = await finishRun(runs, run.runId);

@@ -9,6 +9,7 @@ import type { ClaimableStatus } from '../state/window-transitions.js';
 import type { WindowRecord } from '../state/records.js';
 import type { BackfillDefinition } from './definition.js';
 import { countWindow, runWindow } from './strategies.js';
+import type { Valve } from './valve.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -26,6 +27,8 @@ export interface ExecuteOptions {
   onWindow?: (event: WindowEvent) => void;
   /** Test hook: throw inside a window before its statement (fault injection). */
   beforeWindow?: (w: WindowRecord) => Promise<void> | void;
+  /** Pause and throttle, read before each claim (valve.ts). */
+  valve?: Valve;
 }
 
 export interface WindowEvent {
@@ -65,8 +68,10 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       result.skipped++;
       return;
     }
+    const release = await opts.valve?.beforeClaim();
     const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow, counts });
     if (!claimed) {
+      release?.();
       result.skipped++;
       return;
     }
@@ -89,6 +94,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'failed', rows: 0, durationMs, error: shortError(error) });
     } finally {
       running--;
+      release?.();
     }
   };
 

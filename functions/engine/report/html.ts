@@ -5,6 +5,7 @@
 import type { WindowRecord } from '../state/records.js';
 import { buildReport, CELL_STATUSES, type Cell, type CellStatus, type Month, type ReportModel } from './model.js';
 import type { RunRecord } from '../state/records.js';
+import { describeValve } from '../backfill/valve-control.js';
 
 const SYMBOL: Record<CellStatus, string> = { pending: '·', running: '▶', succeeded: '✓', failed: '✕', held: '‖' };
 const LABEL: Record<CellStatus, string> = { pending: 'pending', running: 'running', succeeded: 'succeeded', failed: 'failed', held: 'held back by the cut-over' };
@@ -28,7 +29,7 @@ export function renderRunReport(run: RunRecord, windows: WindowRecord[], now: Da
 <style>${CSS}</style></head>
 <body>
 <header>
-<h1>Run <code>${escapeHtml(run.runId)}</code> <span class="badge run-${escapeHtml(run.status)}">${escapeHtml(run.status)}</span></h1>
+<h1>Run <code>${escapeHtml(run.runId)}</code> <span class="badge run-${escapeHtml(run.status)}">${escapeHtml(run.status)}</span>${run.valve?.paused ? ' <span class="badge" id="paused">paused</span>' : ''}${run.valve?.concurrency !== undefined ? ` <span class="badge" id="throttled">throttled to ${run.valve.concurrency}</span>` : ''}</h1>
 ${parameters(model)}
 ${figures(model)}
 </header>
@@ -59,6 +60,7 @@ function parameters({ run }: ReportModel): string {
     ['concurrency', run.concurrency],
     ['started', run.createdAt],
     ['updated', run.updatedAt],
+    ...(run.valve ? [['valve', describeValve(run.valve)] as [string, unknown]] : []),
     ...(run.error ? [['error', run.error] as [string, unknown]] : []),
   ];
   return `<dl class="params">${rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;

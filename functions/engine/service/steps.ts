@@ -12,6 +12,7 @@ import { Migrator } from '../migrator/index.js';
 import { openDriver, withDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
+import { runValve } from '../backfill/valve.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verifyRun } from './verify-step.js';
 
@@ -98,6 +99,8 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       allow: input.mode === 'retry' ? ['failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
+      // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
+      valve: runValve(env.runs, input.runId),
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows };
   });

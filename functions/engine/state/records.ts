@@ -34,10 +34,22 @@ export interface RunRecord {
   /** Set once putWindows has written the plan; a run is planned only once. */
   plannedAt?: string;
   error?: string;
+  /** The operator's valve (pause, throttle), when anyone has touched it. */
+  valve?: RunValve;
+}
+
+/** Pause and throttle of a run, changeable mid-run; workers read it before each claim. */
+export interface RunValve {
+  paused: boolean;
+  /** At most this many windows at once (all workers); none: the run's own concurrency. */
+  concurrency?: number;
+  /** Who changed it last: an IAM caller (API) or user@host (CLI). */
+  changedBy: string;
+  changedAt: string;
 }
 
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'rangeStart' | 'rangeEnd'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'valve' | 'rangeStart' | 'rangeEnd'> & {
   rangeStart: Date | string;
   rangeEnd: Date | string;
   status?: RunStatus;

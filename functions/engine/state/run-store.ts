@@ -7,7 +7,7 @@ import { UsageError, shortError } from '../errors.js';
 import { redact } from '../redact.js';
 import { RUNS_GSI_PK, TABLE_KEYS, WINDOW_SK_PREFIX, assertRunId, runKey, runsIndexSortKey, toIso } from './keys.js';
 import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './records.js';
-import type { NewRun, PlannedWindow, RunRecord, RunStatus, WindowRecord, WindowStatus } from './records.js';
+import type { NewRun, PlannedWindow, RunRecord, RunStatus, RunValve, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, windowItems } from './window-plan.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
 import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions } from './window-transitions.js';
@@ -87,6 +87,11 @@ export class RunStore {
       update += ' REMOVE #error';
     }
     return this.updateRun(runId, update, { '#status': 'status', '#error': 'error' }, values);
+  }
+
+  /** Sets the run's valve (pause, throttle); workers pick it up before their next claim. */
+  async setValve(runId: string, valve: RunValve): Promise<RunRecord> {
+    return this.updateRun(runId, 'SET #valve = :valve', { '#valve': 'valve' }, { ':valve': valve });
   }
 
   /**
