@@ -38,6 +38,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   write: { flags: '--write', help: 'save the repair as the next numbered migration (not applied)' },
   version: { flags: '--version <n>', help: 'the migration version' },
   remote: { flags: '--remote', help: 'start an execution of the deployed state machine and follow it' },
+  order: { flags: '--order <order>', help: 'oldest-first (default) or newest-first: recent hours first' },
   out: { flags: '--out <file>', help: 'write to this file (default: stdout)' },
   dir: { flags: '--dir <dir>', help: 'where the demo keeps its databases (default .hourglass/demo)' },
   days: { flags: '--days <n>', help: 'days of demo data (default 30)' },
@@ -87,7 +88,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   backfill: {
     summary: 'backfill a migration hour by hour: backfill <version> | backfill --resume <runId>',
     args: ['[version]'],
-    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'resume', 'lateness', 'fail-windows'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'resume', 'lateness', 'fail-windows', 'order'],
     example: 'hourglass backfill 3 --from 2024-03-01T00:00:00Z --concurrency 4\n  hourglass backfill --resume <runId>',
     load: async () => (await import('./commands/backfill.js')).backfillCommand,
   },
@@ -147,7 +148,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert>',
     args: ['<action>'],
-    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'order'],
     example: 'hourglass run backfill --version 3 --concurrency 8',
     load: async () => (await import('./commands/run.js')).runCommand,
   },

@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   onWindow?: (event: WindowEvent) => void;
   /** Test hook: throw inside a window before its statement (fault injection). */
   beforeWindow?: (w: WindowRecord) => Promise<void> | void;
+  /** newest-first: claim from the end of the range (recent hours first). */
+  order?: 'oldest-first' | 'newest-first';
   /** Pause and throttle, read before each claim (valve.ts). */
   valve?: Valve;
 }
@@ -54,6 +56,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   const leaseMs = opts.leaseMs ?? 15 * 60_000;
   const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch, ...(opts.batchStarts ? { starts: opts.batchStarts } : {}) }))
     .filter((w) => w.status !== 'succeeded');
+  if (opts.order === 'newest-first') candidates.reverse();
   const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0 };
   // Run counts go to the run record once a second, not twice per window.
   const counts = runs.countBuffer(opts.runId);

@@ -22,6 +22,8 @@ export interface RunInput {
   concurrency?: number;
   /** Required for retry; optional for backfill (generated otherwise). */
   runId?: string;
+  /** Backfill: "newest-first" runs recent hours first; default oldest first. */
+  order?: 'oldest-first' | 'newest-first';
 }
 
 export interface ResolvedTarget {

@@ -34,9 +34,14 @@ export interface RunRecord {
   /** Set once putWindows has written the plan; a run is planned only once. */
   plannedAt?: string;
   error?: string;
+  /** Which windows run first; absent: oldest first. */
+  order?: RunOrder;
   /** The operator's valve (pause, throttle), when anyone has touched it. */
   valve?: RunValve;
 }
+
+export const RUN_ORDERS = ['oldest-first', 'newest-first'] as const;
+export type RunOrder = (typeof RUN_ORDERS)[number];
 
 /** Pause and throttle of a run, changeable mid-run; workers read it before each claim. */
 export interface RunValve {
@@ -49,7 +54,8 @@ export interface RunValve {
 }
 
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'valve' | 'rangeStart' | 'rangeEnd'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'valve' | 'order' | 'rangeStart' | 'rangeEnd'> & {
+  order?: RunOrder;
   rangeStart: Date | string;
   rangeEnd: Date | string;
   status?: RunStatus;

@@ -32,6 +32,7 @@ export class RunStore {
       batchSize: run.batchSize,
       concurrency: run.concurrency,
       strategy: run.strategy,
+      ...(run.order === 'newest-first' ? { order: run.order } : {}),
       status: run.status ?? 'planned',
       counts: emptyCounts(),
       rowsWritten: 0,
