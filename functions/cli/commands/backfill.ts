@@ -7,6 +7,7 @@ import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { runValve } from '../../engine/backfill/valve.js';
+import { loadGate } from '../../engine/backfill/load-gate.js';
 import { loadDefinition, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
 import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
@@ -130,7 +131,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
     order: run.order,
-    valve: runValve(runs, run.runId, { onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
+    valve: runValve(runs, run.runId, { gate: def.maxLoad && loadGate(driver, runs, run.runId, def.maxLoad), onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
   });
   bar?.finish();
   const final = await finishRun(runs, run.runId);

@@ -19,6 +19,8 @@ export interface ValveOptions {
   pollMs?: number;
   /** Told once per wait, e.g. to show "paused" on a progress line. */
   onWait?: (why: 'paused' | 'throttled') => void;
+  /** The database-load gate (load-gate.ts), passed before each claim once the valve is open. */
+  gate?: () => Promise<void>;
 }
 
 /** Windows running per run in this process: the local runner's Map children share one count. */
@@ -39,6 +41,7 @@ export function runValve(runs: ValveReader, runId: string, opts: ValveOptions = 
         if (told !== why) opts.onWait?.((told = why));
         await sleep(pollMs);
       }
+      await opts.gate?.();
       running.set(runId, (running.get(runId) ?? 0) + 1);
       let released = false;
       return () => {

@@ -60,6 +60,7 @@ function parameters({ run }: ReportModel): string {
     ['concurrency', run.concurrency],
     ['started', run.createdAt],
     ['updated', run.updatedAt],
+    ...(run.waiting ? [['waiting', `${run.waiting.reason}: ${run.waiting.load ?? '?'} > ${run.waiting.threshold} since ${run.waiting.since}`] as [string, unknown]] : []),
     ...(run.valve ? [['valve', describeValve(run.valve)] as [string, unknown]] : []),
     ...(run.error ? [['error', run.error] as [string, unknown]] : []),
   ];

@@ -13,6 +13,7 @@ import { openDriver, withDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import { runValve } from '../backfill/valve.js';
+import { loadGate } from '../backfill/load-gate.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verifyRun } from './verify-step.js';
 
@@ -100,7 +101,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
-      valve: runValve(env.runs, input.runId),
+      valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows };

@@ -36,6 +36,8 @@ export interface RunRecord {
   error?: string;
   /** Which windows run first; absent: oldest first. */
   order?: RunOrder;
+  /** Set while the run's workers wait for the database load to fall (max-load). */
+  waiting?: { reason: 'throttled by load'; load: number | null; threshold: number; since: string };
   /** The operator's valve (pause, throttle), when anyone has touched it. */
   valve?: RunValve;
 }
@@ -54,7 +56,7 @@ export interface RunValve {
 }
 
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'valve' | 'order' | 'rangeStart' | 'rangeEnd'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'valve' | 'waiting' | 'order' | 'rangeStart' | 'rangeEnd'> & {
   order?: RunOrder;
   rangeStart: Date | string;
   rangeEnd: Date | string;

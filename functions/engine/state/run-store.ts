@@ -95,6 +95,11 @@ export class RunStore {
     return this.updateRun(runId, 'SET #valve = :valve', { '#valve': 'valve' }, { ':valve': valve });
   }
 
+  /** Shows (or clears, with null) that the run waits for the database load to fall. */
+  async setWaiting(runId: string, waiting: RunRecord['waiting'] | null): Promise<RunRecord> {
+    return waiting ? this.updateRun(runId, 'SET #waiting = :w', { '#waiting': 'waiting' }, { ':w': waiting }) : this.updateRun(runId, 'REMOVE #waiting', { '#waiting': 'waiting' }, {});
+  }
+
   /**
    * Writes the plan's window records, once per run: returns the number written, or 0 when the
    * run was already planned (so a repeated Plan step can never reset finished windows).
@@ -161,7 +166,7 @@ export class RunStore {
           KeyConditionExpression: keyCondition,
           FilterExpression: conditions.length > 0 ? conditions.join(' AND ') : undefined,
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
@@ -235,7 +240,7 @@ export class RunStore {
           UpdateExpression: update,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
           ReturnValues: 'ALL_NEW',
         }),
       );
