@@ -1,7 +1,7 @@
 // The Hourglass stack: state table, six functions, the run state machine, the HTTP API,
 // EventBridge triggers, and alerts. Each function gets only its own table, secret and
 // state-machine permissions (see FUNCTIONS below).
-import { Annotations, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
@@ -31,7 +31,7 @@ const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
   window: { description: 'Hourglass window batch: claims and runs backfill windows', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
   verify: { description: 'Hourglass Verify: live schema and window counts', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'read' },
   finalize: { description: 'Hourglass Finalize: rolls up window counts, decides the outcome', memorySize: 512, timeout: Duration.minutes(5), opensTargets: false, table: 'readWrite' },
-  api: { description: 'Hourglass HTTP API: start runs, read runs and windows, retry', memorySize: 512, timeout: Duration.seconds(29), opensTargets: false, table: 'read' },
+  api: { description: 'Hourglass HTTP API: start runs, read runs and windows, report, retry, pause and throttle', memorySize: 512, timeout: Duration.seconds(29), opensTargets: false, table: 'read' },
 };
 
 export interface HourglassStackProps extends StackProps {
@@ -102,6 +102,15 @@ export class HourglassStack extends Stack {
     const api = make('api', { STATE_MACHINE_ARN: stateMachine.stateMachineArn });
     // StartExecution to start runs; ListExecutions to see whether a retry of a run is already running.
     api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
+    // Throttle: find the Map run of a run's execution and set its concurrency (UpdateMapRun).
+    api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:ListMapRuns'], resources: [this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
+    api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:UpdateMapRun'], resources: [this.formatArn({ service: 'states', resource: 'mapRun', resourceName: `${stateMachine.stateMachineName}/*:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
+    // Pause and throttle write the run's valve attribute and nothing else: the API stays read-only on every other attribute.
+    api.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [this.state.table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } },
+    }));
     this.functions = { apply, plan, window, verify, finalize, api };
     this.api = new RunApi(this, 'Http', { handler: api.function });
     this.triggers = new RunTriggers(this, 'Triggers', { stateMachine, schedules: config.schedules });

@@ -1,7 +1,10 @@
 // Bundles the CLI into dist/ so `npx hourglass` starts without a TypeScript loader
 // (start-up time is a product feature: a no-op `status` should cost well under 150 ms).
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 await build({
   entryPoints: {
@@ -19,6 +22,7 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
+  define: { __HOURGLASS_VERSION__: JSON.stringify(version) },
 });
 
 // The local runner executes the definition CDK synthesizes; synthesize it now (cached by a

@@ -1,56 +1,126 @@
-// Command line: hourglass [global options] <command> [args]. Every option a command does
-// not take is refused (exit 2), so a typo never silently changes what runs.
-import { parseArgs } from 'node:util';
+// Command line: hourglass [global options] <command> [args] [options], parsed by commander
+// from the one registry (registry.ts). Every option a command does not take is refused
+// (exit 2), so a typo never silently changes what runs; commander's errors become the
+// same one-line usage errors as every other bad input.
+import { Command as Commander, CommanderError, Option } from 'commander';
 import { UsageError } from '../engine/errors.js';
-
-const GLOBAL = ['url', 'target', 'migrations', 'state', 'json', 'verbose', 'help', 'lock-timeout'] as const;
-
-export const COMMANDS: Record<string, { options: string[]; positionals: number; summary: string }> = {
-  status: { options: [], positionals: 0, summary: 'every migration with its state; database and code version' },
-  validate: { options: [], positionals: 0, summary: 'check files and checksums; exit 1 if anything is wrong' },
-  lint: { options: ['all'], positionals: Number.MAX_SAFE_INTEGER, summary: 'lint pending migrations [--all] [versions…]; exit 1 on an error-level finding' },
-  apply: { options: ['to', 'dry-run'], positionals: 0, summary: 'apply pending migrations in order [--to N] [--dry-run]' },
-  revert: { options: ['to'], positionals: 0, summary: 'run down migrations down to (not including) --to N; default the last one' },
-  plan: { options: ['from', 'to', 'window', 'run-id'], positionals: 1, summary: 'show the windows a backfill would run, with warnings' },
-  backfill: { options: ['from', 'to', 'window', 'concurrency', 'run-id', 'resume', 'lateness', 'fail-windows'], positionals: 1, summary: 'backfill a migration hour by hour: backfill <version> | backfill --resume <runId>' },
-  retry: { options: ['concurrency'], positionals: 1, summary: 're-run only the failed windows of a run: retry <runId>' },
-  windows: { options: ['status'], positionals: 1, summary: 'list the windows of a run: windows <runId> [--status failed]' },
-  runs: { options: [], positionals: 0, summary: 'recent backfill runs with their counts' },
-  verify: { options: ['repair-sql', 'write', 'run-id'], positionals: 0, summary: 'compare the live schema with what the migrations produce' },
-  run: { options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed'], positionals: 1, summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]' },
-  serve: { options: ['port'], positionals: 0, summary: 'a ClickHouse HTTP endpoint over a chdb: database; prints its clickhouse:// URL [--port N]' },
-  demo: { options: ['dir', 'days'], positionals: 0, summary: 'the full demo on embedded engines (npm start)' },
-  help: { options: [], positionals: 0, summary: 'this help' },
-};
-
-const BOOLEAN = new Set(['json', 'verbose', 'help', 'dry-run', 'repair-sql', 'write', 'remote', 'deployed', 'all']);
+import { COMMANDS, GLOBAL_OPTIONS, OPTIONS, type CommandSpec } from './registry.js';
 
 export interface ParsedArgs {
   command: string;
   positionals: string[];
+  /** Keyed by the long option name as typed (e.g. "dry-run"), values as given. */
   options: Record<string, string | boolean | undefined>;
 }
 
-export function parseCommandLine(argv: string[]): ParsedArgs {
-  const all = new Set<string>([...GLOBAL, ...Object.values(COMMANDS).flatMap((c) => c.options)]);
-  const spec = Object.fromEntries([...all].map((name) => [name, { type: BOOLEAN.has(name) ? 'boolean' : 'string' } as const]));
-  let parsed;
+export type CommandLine = ParsedArgs | { help: string };
+
+const FOOTER = [
+  '',
+  'URLs: chdb:<dir> | clickhouse://user:pass@host:8123/db | clickhouses://… | pg-embedded:<dir> | postgres://user:pass@host:5432/db',
+  'Exit codes: 0 success, 1 the operation failed or found problems, 2 bad usage or input.',
+  'Help on one command: hourglass <command> --help',
+].join('\n');
+
+function optionFor(name: string, spec: { flags: string; help: string }, group?: string): Option {
+  const option = new Option(spec.flags, spec.help);
+  if (group) option.helpGroup(group);
+  return option;
+}
+
+function longName(option: Option): string {
+  return option.long!.slice(2);
+}
+
+function buildProgram(output: { out: string; err: string }, seen: { command?: string; parsed?: ParsedArgs }): Commander {
+  const program = new Commander('hourglass')
+    .description('versioned migrations and hourly backfills for ClickHouse and PostgreSQL')
+    .usage('[global options] <command> [args] [options]')
+    .enablePositionalOptions()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => (output.out += s), writeErr: (s) => (output.err += s), outputError: () => undefined })
+    .addHelpText('after', FOOTER)
+    .hook('preSubcommand', (_, sub) => {
+      seen.command = sub.name();
+    });
+  program.option('-V, --version', 'print the version');
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionFor(name, spec));
+  for (const [name, spec] of Object.entries(COMMANDS)) addCommand(program, name, spec, seen);
+  return program;
+}
+
+function addCommand(program: Commander, name: string, spec: CommandSpec, seen: { parsed?: ParsedArgs }): void {
+  const cmd = program.command(name).description(spec.summary).allowExcessArguments(true).exitOverride();
+  for (const arg of spec.args ?? []) cmd.argument(arg);
+  for (const option of spec.options ?? []) cmd.addOption(optionFor(option, OPTIONS[option]!));
+  for (const [option, optionSpec] of Object.entries(GLOBAL_OPTIONS)) cmd.addOption(optionFor(option, optionSpec, 'Global options:'));
+  cmd.addHelpText('after', `\nExample:\n  ${spec.example}`);
+  cmd.action(() => {
+    const options: ParsedArgs['options'] = {};
+    for (const [from, values] of [[program, program.opts()], [cmd, cmd.opts()]] as const) {
+      for (const option of from.options) {
+        const value = values[option.attributeName()];
+        if (value !== undefined) options[longName(option)] = value as string | boolean;
+      }
+    }
+    delete options.version; // the program's --version never reaches a command (run --version is its own)
+    const own = cmd.opts().version;
+    if (own !== undefined) options.version = own as string;
+    checkArguments(name, spec, cmd.args, options);
+    seen.parsed = { command: name, positionals: cmd.args, options };
+  });
+}
+
+function checkArguments(name: string, spec: CommandSpec, positionals: string[], options: ParsedArgs['options']): void {
+  // A variadic last argument ("[versions...]") takes any number.
+  const max = spec.args?.some((a) => a.endsWith('...]') || a.endsWith('...>')) ? Number.POSITIVE_INFINITY : spec.args?.length ?? 0;
+  if (positionals.length > max) throw new UsageError(`"${name}" takes ${max || 'no'} argument${max === 1 ? '' : 's'}, got: ${positionals.join(' ')}`);
+  const required = (spec.args ?? []).filter((a) => a.startsWith('<')).length;
+  if (positionals.length < required && !(name === 'backfill' && options.resume !== undefined)) throw new UsageError(`"${name}" needs an argument: ${spec.summary}`);
+  if (name === 'backfill' && positionals.length === 0 && options.resume === undefined) throw new UsageError(`"backfill" needs an argument: ${spec.summary}`);
+}
+
+/** Parses argv against the registry: a command to run, or help text to print. */
+export function parseCommandLine(argv: string[]): CommandLine {
+  const output = { out: '', err: '' };
+  const seen: { command?: string; parsed?: ParsedArgs } = {};
+  const program = buildProgram(output, seen);
+  const programHelp = () => {
+    program.outputHelp();
+    return { help: output.out };
+  };
+  if (argv.length === 0) return programHelp();
   try {
-    parsed = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
+    program.parse(argv, { from: 'user' });
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n')[0].replace(/\. To specify.*$/, ''));
+    if (!(error instanceof CommanderError)) throw error;
+    if (!seen.command && program.opts().version) return { help: `hourglass ${version()}` };
+    if (error.exitCode === 0) return { help: output.out };
+    if (error.code === 'commander.help') return programHelp(); // global options and no command
+    throw new UsageError(usageMessage(error, seen.command));
   }
-  const [command = 'help', ...positionals] = parsed.positionals;
-  const def = COMMANDS[command];
-  if (!def) throw new UsageError(`unknown command "${command}": run "hourglass help" for the list`);
-  for (const [name, value] of Object.entries(parsed.values)) {
-    if (value === undefined) continue;
-    if (!(GLOBAL as readonly string[]).includes(name) && !def.options.includes(name)) throw new UsageError(`option --${name} does not apply to "${command}"`);
+  return seen.parsed ?? programHelp();
+}
+
+function usageMessage(error: CommanderError, command: string | undefined): string {
+  const text = error.message.replace(/^error: /, '').split('\n')[0]!;
+  if (error.code === 'commander.unknownCommand') {
+    const name = /'([^']*)'/.exec(text)?.[1] ?? '';
+    return `unknown command "${name}": run "hourglass help" for the list`;
   }
-  const optional = (command === 'backfill' && parsed.values.resume !== undefined) || command === 'lint' ? 0 : def.positionals;
-  if (positionals.length > def.positionals) throw new UsageError(`"${command}" takes ${def.positionals || 'no'} argument${def.positionals === 1 ? '' : 's'}, got: ${positionals.join(' ')}`);
-  if (positionals.length < optional) throw new UsageError(`"${command}" needs an argument: ${def.summary}`);
-  return { command, positionals, options: parsed.values as ParsedArgs['options'] };
+  if (error.code === 'commander.missingArgument' && command) return `"${command}" needs an argument: ${COMMANDS[command]!.summary}`;
+  if (error.code === 'commander.unknownOption' && command) {
+    const name = /'--([^'=]*)/.exec(text)?.[1];
+    if (name && (name in OPTIONS || name in GLOBAL_OPTIONS)) return `option --${name} does not apply to "${command}"`;
+  }
+  return text;
+}
+
+// Set by scripts/build.mjs from package.json; absent when run from source.
+declare const __HOURGLASS_VERSION__: string | undefined;
+
+function version(): string {
+  return typeof __HOURGLASS_VERSION__ === 'string' ? __HOURGLASS_VERSION__ : 'dev';
 }
 
 /** A non-negative integer flag or argument; anything else is a usage error naming it. */
@@ -60,20 +130,4 @@ export function integerArg(value: string | boolean | undefined, what: string, { 
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`invalid ${what} ${value}: expected ${min}…${max}`);
   return n;
-}
-
-export function helpText(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
-  return [
-    'hourglass — versioned migrations and hourly backfills for ClickHouse and PostgreSQL',
-    '',
-    'usage: hourglass [--url URL | --target NAME] [--migrations DIR] [--state DIR] [--json] [--verbose] <command> [args]',
-    '',
-    'commands:',
-    ...lines,
-    '',
-    'URLs: chdb:<dir> | clickhouse://user:pass@host:8123/db | clickhouses://… | pg-embedded:<dir> | postgres://user:pass@host:5432/db',
-    'Default: --url chdb:.hourglass/clickhouse --migrations migrations/clickhouse --state .hourglass/state',
-    'Exit codes: 0 success, 1 the operation failed or found problems, 2 bad usage or input.',
-  ].join('\n');
 }

@@ -2,49 +2,39 @@
 // (0 success, 1 failed or found problems, 2 bad usage or input), always close what was opened.
 import { HourglassError, errorMessage } from '../engine/errors.js';
 import { redact } from '../engine/redact.js';
-import { helpText, parseCommandLine } from './args.js';
+import { parseCommandLine } from './args.js';
 import { CliContext, type CliOutput } from './context.js';
-
-type Command = (ctx: CliContext) => Promise<number>;
-
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  status: async () => (await import('./commands/migrate.js')).statusCommand,
-  validate: async () => (await import('./commands/migrate.js')).validateCommand,
-  lint: async () => (await import('./commands/lint.js')).lintCommand,
-  apply: async () => (await import('./commands/migrate.js')).applyCommand,
-  revert: async () => (await import('./commands/migrate.js')).revertCommand,
-  plan: async () => (await import('./commands/backfill.js')).planCommand,
-  backfill: async () => (await import('./commands/backfill.js')).backfillCommand,
-  retry: async () => (await import('./commands/backfill.js')).retryCommand,
-  windows: async () => (await import('./commands/windows.js')).windowsCommand,
-  runs: async () => (await import('./commands/windows.js')).runsCommand,
-  verify: async () => (await import('./commands/verify.js')).verifyCommand,
-  run: async () => (await import('./commands/run.js')).runCommand,
-  serve: async () => (await import('./commands/serve.js')).serveCommand,
-  demo: async () => (await import('./commands/demo.js')).demoCommand,
-};
+import { COMMANDS } from './registry.js';
 
 const stdio: CliOutput = {
   out: (text) => process.stdout.write(`${redact(text)}\n`),
   err: (text) => process.stderr.write(`${redact(text)}\n`),
 };
 
+// `hourglass windows <run> | head`: the reader went away, which is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
 export async function main(argv: string[], io: CliOutput = stdio): Promise<number> {
   const verbose = argv.includes('--verbose');
   let ctx: CliContext | undefined;
   try {
-    const args = parseCommandLine(argv);
-    if (args.command === 'help' || args.options.help) {
-      io.out(helpText());
+    const line = parseCommandLine(argv);
+    if ('help' in line) {
+      io.out(line.help.trimEnd());
       return 0;
     }
-    const load = COMMANDS[args.command];
-    if (!load) {
-      io.err(`error: "${args.command}" is not available in this build yet`);
-      return 2;
+    const spec = COMMANDS[line.command]!;
+    const run = await spec.load();
+    const pager = spec.pages && io === stdio && line.options.json !== true ? (await import('./pager.js')).openPager(io) : null;
+    ctx = new CliContext(line, pager ? { out: (text) => pager.out(redact(text)), err: io.err } : io);
+    try {
+      return await run(ctx);
+    } finally {
+      await pager?.close();
     }
-    ctx = new CliContext(args, io);
-    return await (await load())(ctx);
   } catch (error) {
     return report(error, io, verbose);
   } finally {

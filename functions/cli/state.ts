@@ -1,9 +1,10 @@
-// The DynamoDB state a command uses: a local dynalite on disk under --state by default,
+// The DynamoDB state a command uses: a local dynalite on disk under --state by default
+// (shared with other hourglass processes on the same directory: shared-state.ts),
 // or any DynamoDB endpoint / the real table when HOURGLASS_DYNAMODB_ENDPOINT or
 // HOURGLASS_TABLE_NAME (with AWS credentials) say so.
-import { join } from 'node:path';
 import type { LeaseProvider } from '../engine/drivers/lease.js';
 import type { RunStore } from '../engine/state/run-store.js';
+import type { SharedLocalState } from './shared-state.js';
 
 export interface StateHandle {
   leases: LeaseProvider;
@@ -11,7 +12,7 @@ export interface StateHandle {
   /** The DynamoDB endpoint the store talks to, when it is not the real service (dynalite, or HOURGLASS_DYNAMODB_ENDPOINT). */
   endpoint?: string;
   tableName: string;
-  /** The local on-disk store: one process at a time holds it, so no other worker can be running a window. */
+  /** This process serves the local on-disk store (it opened it first): no window can be running in a process that started before it. */
   exclusive: boolean;
   close(): Promise<void>;
 }
@@ -24,22 +25,22 @@ export async function openStateStore(stateDir: string): Promise<StateHandle> {
   const { RunStore } = await import('../engine/state/run-store.js');
   const remoteTable = process.env.HOURGLASS_TABLE_NAME;
   const endpointOverride = process.env.HOURGLASS_DYNAMODB_ENDPOINT;
-  let local: { endpoint: string; close(): Promise<void> } | undefined;
+  let local: SharedLocalState | undefined;
   let endpoint = endpointOverride;
   if (!remoteTable && !endpointOverride) {
-    const { startLocalDynamo } = await import('../engine/state/local-dynamo.js');
-    local = await startLocalDynamo({ dir: join(stateDir, 'dynamodb') });
+    local = await (await import('./shared-state.js')).openSharedLocalState(stateDir);
     endpoint = local.endpoint;
   }
   const tableName = remoteTable ?? LOCAL_TABLE;
   const client = await createDocumentClient({ endpoint });
+  local?.attach(client);
   if (!remoteTable) await ensureTable(client, tableName);
   return {
     leases: new DynamoLeaseProvider(client, tableName),
     runs: new RunStore(client, tableName),
     ...(endpoint !== undefined ? { endpoint } : {}),
     tableName,
-    exclusive: local !== undefined,
+    exclusive: local?.serving() ?? false,
     async close() {
       client.destroy();
       await local?.close();

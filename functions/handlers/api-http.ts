@@ -12,6 +12,8 @@ export interface ApiRequest {
   queryStringParameters?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
+  /** The IAM caller (IAM authorization on every method), recorded with a pause or throttle. */
+  requestContext?: { identity?: { userArn?: string | null; caller?: string | null } | null } | null;
 }
 
 export interface ApiResponse {

@@ -4,6 +4,10 @@
 //   POST /runs               start a run (body: the execution input)           202 | 400 | 409
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
+//   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
+//   POST /runs/{id}/pause    pause the run: workers finish their window, claim no more  200 | 400 | 404
+//   POST /runs/{id}/unpause  let it claim again                                 200 | 400 | 404
+//   POST /runs/{id}/throttle {"concurrency": N}: at most N windows at once, and the Map run's MaxConcurrency  200 | 400 | 404
 //   POST /runs/{id}/retry    re-run only the failed windows (body: {target?, concurrency?})  202 | 400 | 404 | 409
 //
 // Retry is idempotent: the execution name is derived from the run and its current failed
@@ -11,17 +15,20 @@
 // running one for identical input, or ExecutionAlreadyExists → 409), and while a retry of the
 // run is running another one is refused with 409 instead of starting a second.
 import { createHash, randomBytes } from 'node:crypto';
-import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, UpdateMapRunCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { changeValve, checkConcurrency, type ValveChange } from '../engine/backfill/valve-control.js';
 import { UsageError } from '../engine/errors.js';
 import { parseRunInput } from '../engine/service/input.js';
 import type { RunAction, RunInput } from '../engine/service/types.js';
+import { redact } from '../engine/redact.js';
+import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord, WindowRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
 import { ConflictError, NotFoundError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
 
 export interface ApiDeps {
-  runs: Pick<RunStore, 'getRun' | 'listWindows' | 'failedOrStuckWindows'>;
+  runs: Pick<RunStore, 'getRun' | 'listWindows' | 'failedOrStuckWindows' | 'setValve'>;
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string;
   /** Configured target names. */
@@ -35,6 +42,10 @@ const ROUTES: Record<string, Record<string, Route>> = {
   '/runs': { POST: startRun },
   '/runs/{id}': { GET: getRun },
   '/runs/{id}/windows': { GET: listWindows },
+  '/runs/{id}/report': { GET: runReport },
+  '/runs/{id}/pause': { POST: (request, deps) => valve(request, deps, { paused: true }) },
+  '/runs/{id}/unpause': { POST: (request, deps) => valve(request, deps, { paused: false }) },
+  '/runs/{id}/throttle': { POST: (request, deps) => valve(request, deps, throttleBody(parseJsonBody(request, false))) },
   '/runs/{id}/retry': { POST: (request, deps) => retryRun(runIdParam(request), parseJsonBody(request, true), deps) },
 };
 
@@ -99,6 +110,47 @@ async function listWindows(request: ApiRequest, deps: ApiDeps): Promise<ApiRespo
   const page = from.slice(0, limit);
   const next = from.length > limit ? page[page.length - 1]!.start : undefined;
   return json(200, { runId, ...(status ? { status } : {}), count: page.length, windows: page, ...(next ? { next } : {}) });
+}
+
+async function runReport(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  const run = await existingRun(deps, runIdParam(request));
+  const html = redact(renderRunReport(run, await deps.runs.listWindows(run.runId), (deps.now ?? (() => new Date()))()));
+  // The page has its own inline script and style and loads nothing: a CSP that says so.
+  return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:", 'x-content-type-options': 'nosniff' }, body: html };
+}
+
+function throttleBody(body: unknown): ValveChange {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UsageError('throttle body must be a JSON object: {"concurrency": N}');
+  for (const key of Object.keys(body)) if (key !== 'concurrency') throw new UsageError(`unknown throttle field "${key.slice(0, 40)}" (known: concurrency)`);
+  return { concurrency: checkConcurrency((body as { concurrency?: unknown }).concurrency) };
+}
+
+async function valve(request: ApiRequest, deps: ApiDeps, change: ValveChange): Promise<ApiResponse> {
+  const run = await existingRun(deps, runIdParam(request));
+  const identity = request.requestContext?.identity;
+  const by = identity?.userArn ?? identity?.caller ?? 'unknown IAM caller';
+  const updated = await changeValve(deps.runs, run.runId, change, by, (deps.now ?? (() => new Date()))());
+  const mapRuns = 'concurrency' in change ? await throttleMapRuns(deps, run.runId, change.concurrency) : [];
+  return json(200, { runId: run.runId, status: updated.status, valve: updated.valve, ...('concurrency' in change ? { mapRuns } : {}) });
+}
+
+/** Step Functions' own Map concurrency follows the throttle: UpdateMapRun on the run's running Map runs. */
+async function throttleMapRuns(deps: ApiDeps, runId: string, concurrency: number): Promise<string[]> {
+  const executionArn = `${deps.stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
+  let listed;
+  try {
+    listed = await deps.sfn.send(new ListMapRunsCommand({ executionArn }));
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return []; // a run planned by the CLI, or already expired: the record is enough
+    throw error;
+  }
+  const updated: string[] = [];
+  for (const { mapRunArn } of listed.mapRuns ?? []) {
+    if (!mapRunArn) continue;
+    await deps.sfn.send(new UpdateMapRunCommand({ mapRunArn, maxConcurrency: concurrency }));
+    updated.push(mapRunArn);
+  }
+  return updated;
 }
 
 async function retryRun(runId: string, body: unknown, deps: ApiDeps): Promise<ApiResponse> {

@@ -2,7 +2,7 @@
 // the Step Functions client at the SDK level (no local Step Functions API exists). The stub
 // keeps Step Functions' documented naming rules: a name is never reused, except that the same
 // name with identical input while RUNNING returns the running execution.
-import { ExecutionAlreadyExists, ListExecutionsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, ExecutionDoesNotExist, InvalidArn, ListExecutionsCommand, ListMapRunsCommand, ResourceNotFound, StartExecutionCommand, UpdateMapRunCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../../functions/engine/state/run-store.js';
 import { handleApiRequest, type ApiDeps } from '../../functions/handlers/api-routes.js';
@@ -31,8 +31,26 @@ class FakeStepFunctions {
       const running = [...this.executions].filter(([, e]) => e.status === 'RUNNING');
       return { executions: running.map(([name]) => ({ name, executionArn: `${SM}:${name}`, status: 'RUNNING' })) };
     }
+    if (command instanceof ListMapRunsCommand) {
+      // ListMapRuns: ExecutionDoesNotExist for an unknown execution, InvalidArn for a malformed one.
+      const { executionArn = '' } = command.input;
+      if (!executionArn.startsWith(`${SM.replace(':stateMachine:', ':execution:')}:`)) throw new InvalidArn({ message: `Invalid Arn: '${executionArn}'`, $metadata: {} });
+      const name = executionArn.split(':').pop()!;
+      if (!this.executions.has(name)) throw new ExecutionDoesNotExist({ message: `Execution Does Not Exist: '${executionArn}'`, $metadata: {} });
+      this.sent.push(`list-map-runs ${name}`);
+      return { mapRuns: (this.mapRuns.get(name) ?? []).map((mapRunArn) => ({ mapRunArn, executionArn })) };
+    }
+    if (command instanceof UpdateMapRunCommand) {
+      // UpdateMapRun: ResourceNotFound for an unknown map run; maxConcurrency is 0…MAX_INT.
+      const { mapRunArn = '', maxConcurrency } = command.input;
+      if (![...this.mapRuns.values()].flat().includes(mapRunArn)) throw new ResourceNotFound({ message: `Resource not found: '${mapRunArn}'`, $metadata: {} });
+      expect(Number.isInteger(maxConcurrency) && maxConcurrency! >= 0).toBe(true);
+      this.sent.push(`update-map-run ${mapRunArn.split(':').pop()} ${maxConcurrency}`);
+      return {};
+    }
     throw new Error(`unexpected command ${String(command)}`);
   }
+  readonly mapRuns = new Map<string, string[]>();
   inputOf(name: string): unknown {
     return JSON.parse(this.executions.get(name)?.input ?? 'null');
   }
@@ -265,5 +283,75 @@ describe('routing', () => {
     expect(await call(request('GET', '/admin'))).toEqual({ status: 404, body: { error: 'no such resource /admin' } });
     expect(await call(request('DELETE', '/runs/{id}', { id: 'x' }))).toEqual({ status: 405, body: { error: 'DELETE is not allowed on /runs/{id} (allowed: GET)' } });
     expect(await call(request('GET', '/constructor'))).toMatchObject({ status: 404 });
+  });
+});
+
+describe('GET /runs/{id}/report', () => {
+  it('answers the HTML report of the run: its cells, counts and errors, with a CSP that loads nothing', async () => {
+    await seedPartialRun('run-report');
+    const res = await handleApiRequest(request('GET', '/runs/{id}/report', { id: 'run-report' }), deps);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'/);
+    expect(res.body).toMatch(/^<!doctype html>/);
+    expect(res.body.match(/data-status="failed"/g)).toHaveLength(2);
+    expect(res.body.match(/data-status="succeeded"/g)).toHaveLength(4);
+    expect(res.body).toContain('<h2 id="failed-h">Failed windows (2)</h2>');
+    expect(res.body).toContain('<td class="error">boom</td>');
+  });
+
+  it('answers 404 for an unknown run and 400 for a bad id, as JSON', async () => {
+    expect(await call(request('GET', '/runs/{id}/report', { id: 'nope' }))).toEqual({ status: 404, body: { error: 'run nope not found' } });
+    expect((await call(request('GET', '/runs/{id}/report', { id: 'a b' }))).status).toBe(400);
+  });
+});
+
+describe('POST /runs/{id}/pause, /unpause, /throttle', () => {
+  const as = (arn: string) => ({ requestContext: { identity: { userArn: arn, caller: 'AIDAEXAMPLE' } } });
+
+  it('pause and unpause write the valve with the IAM caller who changed it', async () => {
+    await seedPartialRun('run-valve');
+    const paused = await call({ ...request('POST', '/runs/{id}/pause', { id: 'run-valve' }), ...as('arn:aws:iam::123456789012:user/ops-anna') });
+    expect(paused).toEqual({ status: 200, body: { runId: 'run-valve', status: 'planned', valve: { paused: true, changedBy: 'arn:aws:iam::123456789012:user/ops-anna', changedAt: '2024-03-01T12:00:00.000Z' } } });
+    expect((await store.getRun('run-valve'))!.valve).toMatchObject({ paused: true });
+    const unpaused = await call({ ...request('POST', '/runs/{id}/unpause', { id: 'run-valve' }), ...as('arn:aws:sts::123456789012:assumed-role/ops/bob') });
+    expect(unpaused.body.valve).toEqual({ paused: false, changedBy: 'arn:aws:sts::123456789012:assumed-role/ops/bob', changedAt: '2024-03-01T12:00:00.000Z' });
+    expect(sfn.sent).toEqual([]);
+  });
+
+  it('throttle sets the run record and the Map run of its execution (UpdateMapRun)', async () => {
+    await seedPartialRun('run-throttle');
+    sfn.executions.set('run-throttle', { input: '{}', status: 'RUNNING' });
+    sfn.mapRuns.set('run-throttle', [`${SM.replace(':stateMachine:', ':mapRun:')}/BackfillWindows:abc123`]);
+    const res = await call({ ...request('POST', '/runs/{id}/throttle', { id: 'run-throttle', body: { concurrency: 2 } }), ...as('arn:aws:iam::123456789012:user/ops-anna') });
+    expect(res.status).toBe(200);
+    expect(res.body.valve).toMatchObject({ paused: false, concurrency: 2, changedBy: 'arn:aws:iam::123456789012:user/ops-anna' });
+    expect(res.body.mapRuns).toEqual([`${SM.replace(':stateMachine:', ':mapRun:')}/BackfillWindows:abc123`]);
+    expect(sfn.sent).toEqual(['list-map-runs run-throttle', 'update-map-run abc123 2']);
+    expect((await store.getRun('run-throttle'))!.valve?.concurrency).toBe(2);
+  });
+
+  it('throttle of a run with no execution (planned by the CLI) sets only the record', async () => {
+    await seedPartialRun('run-local');
+    const res = await call(request('POST', '/runs/{id}/throttle', { id: 'run-local', body: { concurrency: 1 } }));
+    expect(res.body).toMatchObject({ valve: { concurrency: 1, changedBy: 'unknown IAM caller' }, mapRuns: [] });
+  });
+
+  it.each([
+    [{}, 'invalid concurrency undefined'],
+    [{ concurrency: 0 }, 'invalid concurrency 0'],
+    [{ concurrency: 65 }, 'invalid concurrency 65'],
+    [{ concurrency: '2' }, 'invalid concurrency "2"'],
+    [{ concurrency: 2, paused: true }, 'unknown throttle field "paused"'],
+  ])('throttle %j is refused with 400 and changes nothing', async (body, message) => {
+    await seedPartialRun('run-bad-throttle');
+    const res = await call(request('POST', '/runs/{id}/throttle', { id: 'run-bad-throttle', body }));
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toContain(message);
+    expect((await store.getRun('run-bad-throttle'))!.valve).toBeUndefined();
+  });
+
+  it('answers 404 for an unknown run', async () => {
+    expect(await call(request('POST', '/runs/{id}/pause', { id: 'nope' }))).toEqual({ status: 404, body: { error: 'run nope not found' } });
   });
 });

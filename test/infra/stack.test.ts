@@ -112,7 +112,9 @@ describe('least-privilege IAM', () => {
       for (const statement of functionStatements(template, `${name}Function`)) {
         if (!actions(statement).some((a) => DATA.test(a))) continue;
         expect(resourceList(statement), `${name} ${actions(statement).join(',')}`).not.toContain('*');
-        if (actions(statement).some((a) => a.startsWith('dynamodb:'))) expect(resourceList(statement)).toEqual([tableArn(), `${tableArn()}/index/gsi1`]);
+        // The api's valve write (UpdateItem of the valve attribute) is on the table alone, not the index.
+        const valveWrite = (statement as { Condition?: unknown }).Condition !== undefined && actions(statement).join() === 'dynamodb:UpdateItem';
+        if (actions(statement).some((a) => a.startsWith('dynamodb:'))) expect(resourceList(statement)).toEqual(valveWrite ? [tableArn()] : [tableArn(), `${tableArn()}/index/gsi1`]);
       }
     }
   });
@@ -150,8 +152,14 @@ describe('least-privilege IAM', () => {
       const statements = functionStatements(template, `${name}Function`);
       const stateActions = statements.filter((s) => actions(s).some((a) => a.startsWith('states:')));
       if (name === 'Api') {
-        expect(stateActions.flatMap(actions).sort()).toEqual(['states:ListExecutions', 'states:StartExecution']);
-        expect(stateActions.flatMap(resourceList)).toEqual([sm]);
+        expect(stateActions.flatMap(actions).sort()).toEqual(['states:ListExecutions', 'states:ListMapRuns', 'states:StartExecution', 'states:UpdateMapRun']);
+        const start = stateActions.find((s) => actions(s).includes('states:StartExecution'))!;
+        expect(resourceList(start)).toEqual([sm]);
+        // pause/throttle: UpdateItem of the valve attribute only
+        const writes = statements.filter((s) => actions(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
+        expect(writes.flatMap(actions)).toEqual(['dynamodb:UpdateItem']);
+        expect((writes[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } });
+        continue;
       } else expect(stateActions, name).toEqual([]);
       const writes = statements.flatMap(actions).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
       expect(writes.length > 0, name).toBe(!['Verify', 'Api'].includes(name));
@@ -164,15 +172,34 @@ describe('least-privilege IAM', () => {
 });
 
 describe('HTTP API', () => {
-  it('has the four methods, every one IAM-authorized and request-validated', () => {
+  it('has the eight methods, every one IAM-authorized and request-validated', () => {
     const methods = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Method');
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'POST', 'POST']);
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST', 'POST']);
     for (const m of methods) {
       expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(m.Properties.RequestValidatorId).toBeDefined();
     }
     const paths = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Resource').map((r) => r.Properties.PathPart).sort();
-    expect(paths).toEqual(['retry', 'runs', 'windows', '{id}']);
+    expect(paths).toEqual(['pause', 'report', 'retry', 'runs', 'throttle', 'unpause', 'windows', '{id}']);
+  });
+
+  it('grants ListMapRuns on the executions and UpdateMapRun on the map runs of this state machine', () => {
+    const statements = functionStatements(template, 'ApiFunction');
+    const list = statements.find((s) => actions(s).includes('states:ListMapRuns'))!;
+    const update = statements.find((s) => actions(s).includes('states:UpdateMapRun'))!;
+    expect(JSON.stringify(list.Resource)).toMatch(/:execution:.*StateMachine.*Name.*:\*/);
+    expect(JSON.stringify(update.Resource)).toMatch(/:mapRun:.*StateMachine.*Name.*\/\*:\*/);
+  });
+
+  it('serves the HTML report at GET /runs/{id}/report, with the id required', () => {
+    const report = Object.entries(all).find(([, r]) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === 'report')![0];
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'GET',
+      ResourceId: { Ref: report },
+      AuthorizationType: 'AWS_IAM',
+      RequestParameters: { 'method.request.path.id': true },
+      Integration: Match.objectLike({ Type: 'AWS_PROXY' }),
+    });
   });
 
   it('logs access on the stage and traces it', () => {

@@ -6,10 +6,12 @@ import { parseWindowSize } from '../../engine/backfill/duration.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
+import { runValve } from '../../engine/backfill/valve.js';
+import { loadGate } from '../../engine/backfill/load-gate.js';
 import { loadDefinition, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
 import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
-import type { RunRecord } from '../../engine/state/records.js';
+import { RUN_ORDERS, type RunOrder, type RunRecord } from '../../engine/state/records.js';
 import type { ClaimableStatus } from '../../engine/state/window-transitions.js';
 import { integerArg } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -30,6 +32,13 @@ function versionArg(text: string | undefined): number {
 
 function concurrencyArg(ctx: CliContext, fallback: number): number {
   return integerArg(ctx.args.options.concurrency, '--concurrency', { min: 1, max: MAX_CONCURRENCY }) ?? fallback;
+}
+
+function orderArg(ctx: CliContext): RunOrder | undefined {
+  const value = ctx.args.options.order;
+  if (value === undefined) return undefined;
+  if (!RUN_ORDERS.includes(value as RunOrder)) throw new UsageError(`invalid --order "${String(value)}": expected ${RUN_ORDERS.join(' or ')}`);
+  return value as RunOrder;
 }
 
 function latenessMs(ctx: CliContext): number {
@@ -74,7 +83,8 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   const set = loadMigrationSet(ctx.migrationsDir);
   const driver = await ctx.openDriver();
   const { runs } = await ctx.openState();
-  const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now() });
+  const order = orderArg(ctx);
+  const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now(), order });
   for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
   if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
   return execute(ctx, planned.run, ['pending'], concurrency);
@@ -120,6 +130,8 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
     runId: run.runId, owner: `cli-${process.pid}-${randomUUID().slice(0, 8)}`, concurrency, allow, notAfter,
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
+    order: run.order,
+    valve: runValve(runs, run.runId, { gate: def.maxLoad && loadGate(driver, runs, run.runId, def.maxLoad), onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
   });
   bar?.finish();
   const final = await finishRun(runs, run.runId);

@@ -55,6 +55,8 @@ export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput 
   const concurrency = integerArg(o.concurrency, '--concurrency', { min: -1e9 });
   if (concurrency !== undefined) raw.concurrency = concurrency;
   if (o['run-id'] !== undefined) raw.runId = o['run-id'];
+  if (o.order !== undefined) raw.order = o.order;
+  if (o.verify !== undefined) raw.verify = o.verify;
   return parseRunInput(raw);
 }
 

@@ -28,6 +28,6 @@ export async function runsCommand(ctx: CliContext): Promise<number> {
     return 0;
   }
   if (list.length === 0) ctx.io.out('no runs yet');
-  for (const r of list) ctx.io.out(`${r.runId}  ${r.status.padEnd(9)} v${r.migrationVersion} ${r.migrationName}  ${r.counts.succeeded}/${r.windowCount} ok · ${r.counts.failed} failed · ${human(r.rowsWritten)} rows  ${r.createdAt}`);
+  for (const r of list) ctx.io.out(`${r.runId}  ${r.status.padEnd(9)} v${r.migrationVersion} ${r.migrationName}  ${r.counts.succeeded}/${r.windowCount} ok · ${r.counts.failed} failed · ${human(r.rowsWritten)} rows  ${r.createdAt}${r.valve?.paused ? '  PAUSED' : ''}${r.valve?.concurrency !== undefined ? `  throttled to ${r.valve.concurrency}` : ''}${r.waiting ? `  ${r.waiting.reason} (${r.waiting.load ?? '?'} > ${r.waiting.threshold})` : ''}`);
   return 0;
 }

@@ -32,9 +32,16 @@ export interface BackfillDefinition {
   sourceTimeColumn?: string;
   /** The per-window statement. */
   statement: string;
+  /** `-- max-load: <SQL returning one number> <= <threshold>`: checked before each window's statement. */
+  maxLoad?: MaxLoad;
 }
 
-const KEYS = new Set(['window', 'target', 'time-column', 'from', 'to', 'strategy', 'source-count', 'source', 'source-time-column']);
+export interface MaxLoad {
+  sql: string;
+  threshold: number;
+}
+
+const KEYS = new Set(['window', 'target', 'time-column', 'from', 'to', 'strategy', 'source-count', 'source', 'source-time-column', 'max-load']);
 const STRATEGIES: Strategy[] = ['delete', 'dedup-token', 'replace-partition'];
 
 export function parseBackfillDefinition(text: string, m: Pick<Migration, 'version' | 'name'>): BackfillDefinition {
@@ -81,7 +88,15 @@ export function parseBackfillDefinition(text: string, m: Pick<Migration, 'versio
   if (sourceTimeColumn) guard(() => assertIdentifier(sourceTimeColumn, 'source time column'));
   const sourceCount = header.get('source-count');
   if (sourceCount !== undefined && (!sourceCount.includes('{window_start}') || !sourceCount.includes('{window_end}'))) fail('source-count must use {window_start} and {window_end}');
+  const maxLoadText = header.get('max-load');
+  let maxLoad: MaxLoad | undefined;
+  if (maxLoadText !== undefined) {
+    const m = /^(.*\S)\s*<=\s*(-?\d+(?:\.\d+)?)$/s.exec(maxLoadText);
+    if (!m) fail('max-load must be "<SQL returning one number> <= <threshold>", e.g. "SELECT count() FROM system.processes <= 8"');
+    maxLoad = { sql: m![1]!, threshold: Number(m![2]) };
+  }
   return {
+    ...(maxLoad ? { maxLoad } : {}),
     window,
     windowMs: guard(() => parseWindowSize(window)),
     target,

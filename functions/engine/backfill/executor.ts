@@ -9,6 +9,7 @@ import type { ClaimableStatus } from '../state/window-transitions.js';
 import type { WindowRecord } from '../state/records.js';
 import type { BackfillDefinition } from './definition.js';
 import { countWindow, runWindow } from './strategies.js';
+import type { Valve } from './valve.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -26,6 +27,10 @@ export interface ExecuteOptions {
   onWindow?: (event: WindowEvent) => void;
   /** Test hook: throw inside a window before its statement (fault injection). */
   beforeWindow?: (w: WindowRecord) => Promise<void> | void;
+  /** newest-first: claim from the end of the range (recent hours first). */
+  order?: 'oldest-first' | 'newest-first';
+  /** Pause and throttle, read before each claim (valve.ts). */
+  valve?: Valve;
 }
 
 export interface WindowEvent {
@@ -51,6 +56,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   const leaseMs = opts.leaseMs ?? 15 * 60_000;
   const candidates = (await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch, ...(opts.batchStarts ? { starts: opts.batchStarts } : {}) }))
     .filter((w) => w.status !== 'succeeded');
+  if (opts.order === 'newest-first') candidates.reverse();
   const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0 };
   // Run counts go to the run record once a second, not twice per window.
   const counts = runs.countBuffer(opts.runId);
@@ -65,8 +71,10 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       result.skipped++;
       return;
     }
+    const release = await opts.valve?.beforeClaim();
     const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow, counts });
     if (!claimed) {
+      release?.();
       result.skipped++;
       return;
     }
@@ -89,6 +97,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'failed', rows: 0, durationMs, error: shortError(error) });
     } finally {
       running--;
+      release?.();
     }
   };
 

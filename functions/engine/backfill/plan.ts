@@ -6,7 +6,7 @@ import type { Driver } from '../drivers/driver.js';
 import { UsageError } from '../errors.js';
 import { backfillText, type MigrationSet } from '../migrations/set.js';
 import type { RunStore } from '../state/run-store.js';
-import type { RunRecord } from '../state/records.js';
+import type { RunRecord, RunOrder } from '../state/records.js';
 import { parseBackfillDefinition, type BackfillDefinition } from './definition.js';
 import { formatWindowSize, parseWindowSize } from './duration.js';
 import { resolveRange } from './range.js';
@@ -23,6 +23,8 @@ export interface PlanRequest {
   concurrency: number;
   runId?: string;
   now?: Date;
+  /** newest-first: recent hours first (windows and batches run from the end of the range). */
+  order?: RunOrder;
 }
 
 export interface PlannedRun {
@@ -75,12 +77,13 @@ export async function planRun(driver: Driver, runs: RunStore, set: MigrationSet,
   await runs.createRun({
     runId, migrationVersion: req.version, migrationName: prepared.name, target: driver.display, engine: driver.engine,
     rangeStart: prepared.from, rangeEnd: prepared.to, windowSize: def.window, windowCount: windows.length,
-    batchSize, concurrency: req.concurrency, strategy: def.strategy,
+    batchSize, concurrency: req.concurrency, strategy: def.strategy, order: req.order,
   });
   await runs.putWindows(runId, windows);
   const run = (await runs.getRun(runId))!;
   const batchCount = windows.length ? windows[windows.length - 1].batch + 1 : 0;
-  return { run, def, warnings: prepared.warnings, batches: Array.from({ length: batchCount }, (_, i) => i) };
+  const batches = Array.from({ length: batchCount }, (_, i) => i);
+  return { run, def, warnings: prepared.warnings, batches: req.order === 'newest-first' ? batches.reverse() : batches };
 }
 
 export function newRunId(version: number, now: Date): string {

@@ -7,7 +7,7 @@ import { parseWindowSize } from '../backfill/duration.js';
 import type { RunAction, RunInput, VerifyMode } from './types.js';
 
 const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'verify', 'revert'];
-const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'verify']);
+const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify']);
 const VERIFY_MODES: VerifyMode[] = ['require', 'warn', 'skip'];
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -39,6 +39,10 @@ export function parseRunInput(raw: unknown): RunInput {
     if (typeof obj.window !== 'string') throw new UsageError('"window" must be a string such as "1h"');
     parseWindowSize(obj.window);
     input.window = obj.window;
+  }
+  if (obj.order !== undefined) {
+    if (obj.order !== 'oldest-first' && obj.order !== 'newest-first') throw new UsageError('"order" must be "oldest-first" or "newest-first"');
+    input.order = obj.order;
   }
   if (obj.concurrency !== undefined) {
     const c = obj.concurrency;

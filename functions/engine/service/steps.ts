@@ -13,6 +13,8 @@ import { isAuthenticationFailure } from '../drivers/auth-failure.js';
 import { openDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
+import { runValve } from '../backfill/valve.js';
+import { loadGate } from '../backfill/load-gate.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
@@ -97,14 +99,14 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
     if (!run) throw new UsageError(`unknown run "${runId}"`);
     await env.runs.reconcileRun(runId);
     const todo = await env.runs.failedOrStuckWindows(runId, clock(env)().getTime());
-    const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => a - b);
+    const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));
     return { runId, mode: 'retry', windowCount: todo.length, batchSize: run.batchSize, batches, concurrency: input.concurrency ?? run.concurrency, warnings: [] };
   }
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
   return withTarget(env, input.target, async (driver, set) => {
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
     const planned = await planRun(driver, env.runs, set, {
-      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId, now: clock(env)(),
+      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId, now: clock(env)(), order: input.order,
     });
     return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
   });
@@ -121,6 +123,9 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       allow: input.mode === 'retry' ? ['failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
+      // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
+      valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
+      order: run.order,
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows };
   });

@@ -22,6 +22,8 @@ export interface RunInput {
   concurrency?: number;
   /** Required for retry; optional for backfill (generated otherwise). */
   runId?: string;
+  /** Backfill: "newest-first" runs recent hours first; default oldest first. */
+  order?: 'oldest-first' | 'newest-first';
   /**
    * What Verify's result does to the outcome. `require` (default): drift, count mismatches or a
    * verify that could not run make the run partial. `warn`: recorded, the run still succeeds.

@@ -104,7 +104,8 @@ export async function startLocalDynamo(opts: { dir?: string } = {}): Promise<Loc
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    close: () => (closing ??= closeServer(server)),
+    // Closing the LevelDB too frees the directory at once, so another process can take it over.
+    close: () => (closing ??= closeServer(server).then(() => db?.close())),
   };
 }
 

@@ -34,12 +34,32 @@ export interface RunRecord {
   /** Set once putWindows has written the plan; a run is planned only once. */
   plannedAt?: string;
   error?: string;
+  /** Which windows run first; absent: oldest first. */
+  order?: RunOrder;
+  /** Set while the run's workers wait for the database load to fall (max-load). */
+  waiting?: { reason: 'throttled by load'; load: number | null; threshold: number; since: string };
+  /** The operator's valve (pause, throttle), when anyone has touched it. */
+  valve?: RunValve;
   /** Verify's verdict at Finalize; `problem` set when it found drift or could not run. */
   verify?: { status: 'clean' | 'drift' | 'unverified' | 'skipped'; summary: string; problem?: string };
 }
 
+export const RUN_ORDERS = ['oldest-first', 'newest-first'] as const;
+export type RunOrder = (typeof RUN_ORDERS)[number];
+
+/** Pause and throttle of a run, changeable mid-run; workers read it before each claim. */
+export interface RunValve {
+  paused: boolean;
+  /** At most this many windows at once (all workers); none: the run's own concurrency. */
+  concurrency?: number;
+  /** Who changed it last: an IAM caller (API) or user@host (CLI). */
+  changedBy: string;
+  changedAt: string;
+}
+
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'rangeStart' | 'rangeEnd'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'valve' | 'waiting' | 'order' | 'rangeStart' | 'rangeEnd'> & {
+  order?: RunOrder;
   rangeStart: Date | string;
   rangeEnd: Date | string;
   status?: RunStatus;

@@ -7,7 +7,7 @@ import { UsageError, shortError } from '../errors.js';
 import { redact } from '../redact.js';
 import { RUNS_GSI_PK, TABLE_KEYS, WINDOW_SK_PREFIX, assertRunId, runKey, runsIndexSortKey, toIso } from './keys.js';
 import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './records.js';
-import type { NewRun, PlannedWindow, RunRecord, RunStatus, WindowRecord, WindowStatus } from './records.js';
+import type { NewRun, PlannedWindow, RunRecord, RunStatus, RunValve, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, windowItems } from './window-plan.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
 import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions } from './window-transitions.js';
@@ -32,6 +32,7 @@ export class RunStore {
       batchSize: run.batchSize,
       concurrency: run.concurrency,
       strategy: run.strategy,
+      ...(run.order === 'newest-first' ? { order: run.order } : {}),
       status: run.status ?? 'planned',
       counts: emptyCounts(),
       rowsWritten: 0,
@@ -87,6 +88,16 @@ export class RunStore {
       update += ' REMOVE #error';
     }
     return this.updateRun(runId, update, { '#status': 'status', '#error': 'error' }, values);
+  }
+
+  /** Sets the run's valve (pause, throttle); workers pick it up before their next claim. */
+  async setValve(runId: string, valve: RunValve): Promise<RunRecord> {
+    return this.updateRun(runId, 'SET #valve = :valve', { '#valve': 'valve' }, { ':valve': valve });
+  }
+
+  /** Shows (or clears, with null) that the run waits for the database load to fall. */
+  async setWaiting(runId: string, waiting: RunRecord['waiting'] | null): Promise<RunRecord> {
+    return waiting ? this.updateRun(runId, 'SET #waiting = :w', { '#waiting': 'waiting' }, { ':w': waiting }) : this.updateRun(runId, 'REMOVE #waiting', { '#waiting': 'waiting' }, {});
   }
 
   /**
@@ -155,7 +166,7 @@ export class RunStore {
           KeyConditionExpression: keyCondition,
           FilterExpression: conditions.length > 0 ? conditions.join(' AND ') : undefined,
           ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
@@ -235,7 +246,7 @@ export class RunStore {
           UpdateExpression: update,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-          ExpressionAttributeValues: values,
+          ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
           ReturnValues: 'ALL_NEW',
         }),
       );

@@ -1,0 +1,178 @@
+// The one registry of `hourglass` commands: name, arguments, options, help, example, and
+// the module that runs it (loaded only when that command runs, so start-up stays cheap).
+// Adding a command is one entry in COMMANDS (plus any new option in OPTIONS).
+import type { CliContext } from './context.js';
+
+export type Command = (ctx: CliContext) => Promise<number>;
+
+export interface OptionSpec {
+  /** commander flags: "--to <n>" takes a value, "--json" is a switch. */
+  flags: string;
+  help: string;
+}
+
+/** Options taken everywhere, before or after the command. */
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  url: { flags: '--url <url>', help: 'the target database (default chdb:.hourglass/clickhouse, or $HOURGLASS_URL)' },
+  target: { flags: '--target <name>', help: 'a target named in hourglass.config.json' },
+  migrations: { flags: '--migrations <dir>', help: 'the migrations folder (default migrations/<engine>)' },
+  state: { flags: '--state <dir>', help: 'local state: runs and windows (default .hourglass/state)' },
+  json: { flags: '--json', help: 'machine-readable output' },
+  verbose: { flags: '--verbose', help: 'more detail; stack traces on errors' },
+  'lock-timeout': { flags: '--lock-timeout <ms>', help: 'how long to wait for the migration lock (default 60000)' },
+};
+
+/** Options some commands take; a command lists the ones it takes by name. */
+export const OPTIONS: Record<string, OptionSpec> = {
+  to: { flags: '--to <value>', help: 'apply/revert: a migration version; backfill: end of the range (UTC, exclusive)' },
+  from: { flags: '--from <time>', help: 'start of the range, UTC (e.g. 2024-03-01T00:00:00Z)' },
+  'dry-run': { flags: '--dry-run', help: 'show what would run, change nothing' },
+  window: { flags: '--window <size>', help: 'window size: 1h (default), 30m, 1d …' },
+  concurrency: { flags: '--concurrency <n>', help: 'windows run at once' },
+  'run-id': { flags: '--run-id <id>', help: 'the run id (default: generated)' },
+  resume: { flags: '--resume <runId>', help: 'continue a run: every window not yet done' },
+  lateness: { flags: '--lateness <size>', help: 'how long after the cut-over the last window waits for late rows' },
+  'fail-windows': { flags: '--fail-windows <n>', help: 'drill: every Nth window fails its first attempt' },
+  status: { flags: '--status <status>', help: 'only windows in this status: pending, running, succeeded, failed' },
+  'repair-sql': { flags: '--repair-sql', help: 'print the repair script on stdout' },
+  write: { flags: '--write', help: 'save the repair as the next numbered migration (not applied)' },
+  version: { flags: '--version <n>', help: 'the migration version' },
+  remote: { flags: '--remote', help: 'start an execution of the deployed state machine and follow it' },
+  order: { flags: '--order <order>', help: 'oldest-first (default) or newest-first: recent hours first' },
+  out: { flags: '--out <file>', help: 'write to this file (default: stdout)' },
+  dir: { flags: '--dir <dir>', help: 'where the demo keeps its databases (default .hourglass/demo)' },
+  days: { flags: '--days <n>', help: 'days of demo data (default 30)' },
+  all: { flags: '--all', help: 'every migration, not only the pending ones (needs no connection)' },
+  port: { flags: '--port <n>', help: 'the TCP port on 127.0.0.1 (default: any free port)' },
+  deployed: { flags: '--deployed', help: 'run the cdk.out bundles in a Lambda-like host, reaching everything over the network' },
+  verify: { flags: '--verify <mode>', help: "what Verify's result does to the outcome: require (default), warn, skip" },
+};
+
+export interface CommandSpec {
+  summary: string;
+  /** commander argument syntax: "<runId>" required, "[version]" optional. */
+  args?: string[];
+  options?: string[];
+  example: string;
+  /** A long listing: paged on a terminal (never with --json or when piped). */
+  pages?: boolean;
+  load: () => Promise<Command>;
+}
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  status: {
+    summary: 'every migration with its state; database and code version',
+    example: 'hourglass --url postgres://app@localhost:5432/app status --json',
+    load: async () => (await import('./commands/migrate.js')).statusCommand,
+  },
+  validate: {
+    summary: 'check files and checksums; exit 1 if anything is wrong',
+    example: 'hourglass validate',
+    load: async () => (await import('./commands/migrate.js')).validateCommand,
+  },
+  lint: {
+    summary: 'lint pending migrations [--all] [versions…]; exit 1 on an error-level finding',
+    args: ['[versions...]'],
+    options: ['all'],
+    example: 'hourglass lint --all --json',
+    load: async () => (await import('./commands/lint.js')).lintCommand,
+  },
+  apply: {
+    summary: 'apply pending migrations in order [--to N] [--dry-run]',
+    options: ['to', 'dry-run'],
+    example: 'hourglass apply --to 3 --dry-run',
+    load: async () => (await import('./commands/migrate.js')).applyCommand,
+  },
+  revert: {
+    summary: 'run down migrations down to (not including) --to N; default the last one',
+    options: ['to'],
+    example: 'hourglass revert --to 2',
+    load: async () => (await import('./commands/migrate.js')).revertCommand,
+  },
+  plan: {
+    summary: 'show the windows a backfill would run, with warnings',
+    args: ['<version>'],
+    options: ['from', 'to', 'window', 'run-id'],
+    example: 'hourglass plan 3 --from 2024-03-01T00:00:00Z --to 2024-03-02T00:00:00Z',
+    load: async () => (await import('./commands/backfill.js')).planCommand,
+  },
+  backfill: {
+    summary: 'backfill a migration hour by hour: backfill <version> | backfill --resume <runId>',
+    args: ['[version]'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'resume', 'lateness', 'fail-windows', 'order'],
+    example: 'hourglass backfill 3 --from 2024-03-01T00:00:00Z --concurrency 4\n  hourglass backfill --resume <runId>',
+    load: async () => (await import('./commands/backfill.js')).backfillCommand,
+  },
+  retry: {
+    summary: 're-run only the failed windows of a run: retry <runId>',
+    args: ['<runId>'],
+    options: ['concurrency'],
+    example: 'hourglass retry 3-20240301-ab12cd',
+    load: async () => (await import('./commands/backfill.js')).retryCommand,
+  },
+  windows: {
+    summary: 'list the windows of a run: windows <runId> [--status failed]',
+    args: ['<runId>'],
+    options: ['status'],
+    example: 'hourglass windows 3-20240301-ab12cd --status failed',
+    pages: true,
+    load: async () => (await import('./commands/windows.js')).windowsCommand,
+  },
+  runs: {
+    summary: 'recent backfill runs with their counts',
+    example: 'hourglass runs --json',
+    pages: true,
+    load: async () => (await import('./commands/windows.js')).runsCommand,
+  },
+  pause: {
+    summary: 'pause a run: its workers finish their current window and claim no more',
+    args: ['<runId>'],
+    example: 'hourglass pause 3-20240301-ab12cd',
+    load: async () => (await import('./commands/valve.js')).pauseCommand,
+  },
+  unpause: {
+    summary: 'let a paused run claim windows again',
+    args: ['<runId>'],
+    example: 'hourglass unpause 3-20240301-ab12cd',
+    load: async () => (await import('./commands/valve.js')).unpauseCommand,
+  },
+  throttle: {
+    summary: 'change how many windows of a run run at once, mid-run',
+    args: ['<runId>'],
+    options: ['concurrency'],
+    example: 'hourglass throttle 3-20240301-ab12cd --concurrency 2',
+    load: async () => (await import('./commands/valve.js')).throttleCommand,
+  },
+  report: {
+    summary: 'the run as one self-contained HTML page: window grid, counts, errors',
+    args: ['<runId>'],
+    options: ['out'],
+    example: 'hourglass report 3-20240301-ab12cd --out run.html',
+    load: async () => (await import('./commands/report.js')).reportCommand,
+  },
+  verify: {
+    summary: 'compare the live schema with what the migrations produce',
+    options: ['repair-sql', 'write', 'run-id'],
+    example: 'hourglass verify --repair-sql > repair.sql',
+    load: async () => (await import('./commands/verify.js')).verifyCommand,
+  },
+  run: {
+    summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]',
+    args: ['<action>'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify'],
+    example: 'hourglass run backfill --version 3 --concurrency 8\n  hourglass run backfill --version 3 --deployed',
+    load: async () => (await import('./commands/run.js')).runCommand,
+  },
+  serve: {
+    summary: 'a ClickHouse HTTP endpoint over a chdb: database; prints its clickhouse:// URL [--port N]',
+    options: ['port'],
+    example: 'hourglass --url chdb:.hourglass/clickhouse serve --port 8123',
+    load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  demo: {
+    summary: 'the full demo on embedded engines (npm start)',
+    options: ['dir', 'days'],
+    example: 'hourglass demo --days 7',
+    load: async () => (await import('./commands/demo.js')).demoCommand,
+  },
+};

@@ -1,0 +1,114 @@
+// The CLI helps: every command answers --help with its arguments and an example, --version
+// prints the package version, a closed pipe (`| head`) ends the process quietly, and the
+// listings go through a pager only on a terminal.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStateStore } from '../../functions/cli/state.js';
+import { COMMANDS } from '../../functions/cli/registry.js';
+import { planWindows } from '../../functions/engine/backfill/windows.js';
+import { BIN, hourglass } from '../corpus/cli.js';
+
+const HOUR = 3_600_000;
+const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-help-'));
+const state = join(dir, 'state');
+const RUN = 'help-run-1';
+
+beforeAll(async () => {
+  const store = await openStateStore(state);
+  try {
+    const from = new Date('2024-01-01T00:00:00Z');
+    const to = new Date(from.getTime() + 2000 * HOUR);
+    await store.runs.createRun({ runId: RUN, migrationVersion: 2, migrationName: 'fixture', target: 'chdb:x', engine: 'clickhouse', rangeStart: from, rangeEnd: to, windowSize: '1h', windowCount: 2000, batchSize: 50, concurrency: 2, strategy: 'insert' });
+    await store.runs.putWindows(RUN, planWindows(from, to, HOUR, 50));
+  } finally {
+    await store.close();
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('per-command help', () => {
+  it.each(Object.keys(COMMANDS))('%s --help shows its usage, options and an example', async (name) => {
+    const r = await hourglass([name, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`Usage: hourglass ${name}`);
+    for (const arg of COMMANDS[name]!.args ?? []) expect(r.stdout).toContain(arg);
+    for (const option of COMMANDS[name]!.options ?? []) expect(r.stdout).toContain(`--${option}`);
+    expect(r.stdout).toContain('Global options:');
+    expect(r.stdout).toContain(`Example:\n  ${COMMANDS[name]!.example.split('\n')[0]}`);
+  });
+
+  it('help <command> is the same page as <command> --help', async () => {
+    const [a, b] = await Promise.all([hourglass(['help', 'backfill']), hourglass(['backfill', '--help'])]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it('the top-level help lists every command', async () => {
+    const r = await hourglass(['--help']);
+    expect(r.code).toBe(0);
+    for (const name of Object.keys(COMMANDS)) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+});
+
+describe('version and usage errors', () => {
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = await hourglass(['--version']);
+    expect(r).toEqual({ code: 0, stdout: `hourglass ${version}\n`, stderr: '' });
+  });
+
+  it('run --version N is still the migration version, not the program version', async () => {
+    const r = await hourglass(['run', 'frobnicate', '--version', '3']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error: [^\n]*"action" must be one of[^\n]*\n$/);
+  });
+
+  it.each([
+    [['windows'], /"windows" needs an argument/],
+    [['runs', '--status', 'failed'], /option --status does not apply to "runs"/],
+    [['windows', RUN, '--to', 'x'], /option --to does not apply to "windows"/],
+    [['windows', RUN, 'extra'], /"windows" takes 1 argument, got: RUN extra/],
+    [['--nope', 'runs'], /unknown option '--nope'/],
+  ])('%j is refused with one line and exit 2', async (args, message) => {
+    const r = await hourglass(['--state', state, ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(message.source.replace('RUN', RUN)));
+    expect(r.stderr).toMatch(/^error: [^\n]+\n$/);
+  });
+});
+
+describe('output', () => {
+  it('a reader that closes the pipe early (| head) ends the process quietly', async () => {
+    const child = spawn(process.execPath, [BIN, '--state', state, 'windows', RUN], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('piped listings are not paged (all 2000 windows on stdout)', async () => {
+    const r = await hourglass(['--state', state, 'windows', RUN], { env: { PAGER: 'false' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2001);
+  });
+
+  it('on a terminal, runs and windows go through $PAGER', async () => {
+    // `script` gives the CLI a real terminal; the pager marks every line it passes through.
+    const pager = "sed 's/^/paged: /'";
+    const r = await new Promise<string>((resolve, reject) => {
+      const child = spawn('script', ['-qec', `${process.execPath} ${BIN} --state ${state} runs`, '/dev/null'], { env: { ...process.env, PAGER: pager }, stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('error', reject);
+      child.on('close', () => resolve(out));
+    });
+    expect(r).toMatch(new RegExp(`^paged: ${RUN} `, 'm'));
+  });
+});
