@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../engine/errors.js';
 import { parseUtcTime } from '../../engine/backfill/definition.js';
-import { parseWindowSize } from '../../engine/backfill/duration.js';
+import { parseDuration, parseWindowSize } from '../../engine/backfill/duration.js';
+import { TimeBudget } from '../../engine/backfill/budget.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
@@ -30,6 +31,12 @@ function versionArg(text: string | undefined): number {
 
 function concurrencyArg(ctx: CliContext, fallback: number): number {
   return integerArg(ctx.args.options.concurrency, '--concurrency', { min: 1, max: MAX_CONCURRENCY }) ?? fallback;
+}
+
+/** --function-timeout: run the windows in invocations of this long, as a Lambda would (see executeInInvocations). */
+function functionTimeoutMs(ctx: CliContext): number | undefined {
+  const value = ctx.args.options['function-timeout'];
+  return value === undefined ? undefined : parseDuration(String(value), '--function-timeout');
 }
 
 function latenessMs(ctx: CliContext): number {
@@ -60,6 +67,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   // Options read only once windows run are checked here, before anything is written.
   latenessMs(ctx);
   faultHook(ctx);
+  functionTimeoutMs(ctx);
   const resume = ctx.args.options.resume as string | undefined;
   if (resume !== undefined) {
     if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
@@ -116,11 +124,13 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   // lateness has passed, on every pass (first, resume, retry), so late rows still land.
   const holds = def.to.kind === 'cutover';
   const notAfter = holds ? new Date(ctx.now().getTime() - latenessMs(ctx)) : undefined;
-  const result: ExecuteResult = await executeWindows(driver, runs, def, run.migrationVersion, {
-    runId: run.runId, owner: `cli-${process.pid}-${randomUUID().slice(0, 8)}`, concurrency, allow, notAfter,
+  const owner = `cli-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const timeoutMs = functionTimeoutMs(ctx);
+  const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
+    runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
-  });
+  }));
   bar?.finish();
   const final = await finishRun(runs, run.runId);
   const summary = { runId: run.runId, status: final.status, windows: { total: final.windowCount, succeeded: final.counts.succeeded, failed: final.counts.failed, pending: final.counts.pending + final.counts.running }, rows: final.rowsWritten };
@@ -132,6 +142,27 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
     if (summary.windows.pending && holds) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
   }
   return final.status === 'succeeded' ? 0 : 1;
+}
+
+/**
+ * Without a timeout, one pass. With one, passes of at most `timeoutMs` each (a time budget
+ * counting down from it, as a Lambda invocation has), again while a pass says `more`: the
+ * same loop the state machine's child runs.
+ */
+async function executeInInvocations(timeoutMs: number | undefined, pass: (budget?: TimeBudget) => Promise<ExecuteResult>): Promise<ExecuteResult> {
+  if (timeoutMs === undefined) return pass();
+  const total: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: true };
+  while (total.more) {
+    const deadline = Date.now() + timeoutMs;
+    const r = await pass(new TimeBudget(() => Math.max(0, deadline - Date.now())));
+    total.succeeded += r.succeeded;
+    total.failed += r.failed;
+    total.skipped = r.skipped;
+    total.rows += r.rows;
+    total.peakConcurrency = Math.max(total.peakConcurrency, r.peakConcurrency);
+    total.more = r.more;
+  }
+  return total;
 }
 
 /** --fail-windows N: a fault hook for drills and tests — every Nth window fails once (first attempt only). */

@@ -5,6 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { parseRunInput } from '../../engine/service/input.js';
 import type { FinalizeOutput, RunInput } from '../../engine/service/types.js';
 import { integerArg } from '../args.js';
+import { parseDuration } from '../../engine/backfill/duration.js';
+import { UsageError } from '../../engine/errors.js';
 import type { CliContext } from '../context.js';
 import { human } from '../progress.js';
 
@@ -23,6 +25,9 @@ export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput 
 export async function runCommand(ctx: CliContext): Promise<number> {
   const targetName = (ctx.args.options.target as string | undefined) ?? 'local';
   const input = runInputFromArgs(ctx, targetName);
+  const functionTimeout = ctx.args.options['function-timeout'];
+  const functionTimeoutMs = functionTimeout === undefined ? undefined : parseDuration(String(functionTimeout), '--function-timeout');
+  if (ctx.args.options.remote && functionTimeoutMs !== undefined) throw new UsageError('--function-timeout applies to a local run only (the deployed stack has its own timeouts)');
   if (ctx.args.options.remote) return (await import('./run-remote.js')).runRemote(ctx, input);
   const { localDefinition } = await import('../../local/definition.js');
   const { runDefinitionLocally } = await import('../../local/runner.js');
@@ -36,6 +41,7 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   const follow = followProgress(ctx, state.runs, input.action === 'retry' ? input.runId! : executionName);
   const result = await runDefinitionLocally(definition, input, env, {
     executionName,
+    ...(functionTimeoutMs !== undefined ? { functionTimeoutMs } : {}),
     onStateEntered: (name) => name !== 'RunWindowBatch' && say(`→ ${name}`),
   }).finally(() => follow.stop());
   const finalize = ((result.output ?? result.lastStateInput) as { finalize?: FinalizeOutput } | null)?.finalize;

@@ -49,6 +49,17 @@ export interface TrackingRow {
   cutover: Date | null;
 }
 
+/**
+ * Server-side limits on the statements of one backfill window: the window cannot outlive the
+ * invocation that runs it, and its statements can be found (and killed) by name afterwards.
+ */
+export interface StatementLimits {
+  /** Longest any one statement may run on the server (ClickHouse max_execution_time, PostgreSQL statement_timeout). */
+  timeLimitMs?: number;
+  /** Names the statements: ClickHouse query_id prefix, PostgreSQL application_name. Letters, digits, `_.:-` only. */
+  label?: string;
+}
+
 export interface MigrationLock {
   release(): Promise<void>;
 }
@@ -70,6 +81,17 @@ export interface Driver extends Executor {
    * when it throws. ClickHouse has none and throws an OperationError: check `transactional`.
    */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs `fn` with statements that carry `limits` on the server. PostgreSQL: inside one
+   * transaction with SET LOCAL statement_timeout (and the session named by the label).
+   * ClickHouse: an executor whose every statement carries max_execution_time and a query id
+   * `<label>:<n>`.
+   */
+  withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T>;
+
+  /** True when `error` is the server stopping a statement at its time limit. */
+  isStatementTimeout(error: unknown): boolean;
 
   /** Splits a migration script into the statements the engine runs one by one. */
   splitStatements(sql: string): string[];

@@ -78,6 +78,8 @@ export interface WindowBatchOutput {
   failed: number;
   skipped: number;
   rows: number;
+  /** The invocation stopped for time with windows of the batch left: the child loop runs it again. */
+  more: boolean;
 }
 
 export interface VerifyOutput {

@@ -10,7 +10,7 @@ import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './record
 import type { NewRun, PlannedWindow, RunRecord, RunStatus, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, windowItems } from './window-plan.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
-import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions } from './window-transitions.js';
+import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
 
 export class RunStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
@@ -183,9 +183,9 @@ export class RunStore {
     return new CountBuffer(this.doc, this.tableName, runId);
   }
 
-  /** running → pending while `owner` holds it: for a window whose worker is known dead (see window-transitions). */
-  releaseWindow(runId: string, start: Date | string, owner: string): Promise<boolean> {
-    return releaseWindow(this.doc, this.tableName, runId, start, owner);
+  /** running → pending (or `to`) while `owner` holds it: a window whose worker is known dead, or stopped at its time limit (see window-transitions). */
+  releaseWindow(runId: string, start: Date | string, owner: string, to?: ClaimableStatus): Promise<boolean> {
+    return releaseWindow(this.doc, this.tableName, runId, start, owner, to);
   }
 
   /** Windows a retry should run again: failed ones, and running ones whose lease expired before `now`. */

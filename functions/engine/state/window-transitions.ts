@@ -97,14 +97,16 @@ export async function failWindow(doc: DynamoDBDocumentClient, table: string, run
 }
 
 /**
- * running → pending, only while `owner` still holds it: gives back a window whose worker is
- * known to be dead before its lease expires (the local CLI's state admits one process, so a
- * window found running there belongs to a killed one). The interrupted attempt stays counted.
+ * running → pending (or → `to`), only while `owner` still holds it: gives back a window whose
+ * worker is known to be dead before its lease expires (the local CLI's state admits one
+ * process, so a window found running there belongs to a killed one), or one an invocation
+ * stopped at its time limit (back to what the next invocation claims: pending, or failed
+ * on a retry). The interrupted attempt stays counted.
  */
-export async function releaseWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string): Promise<boolean> {
-  const values = { ':pending': 'pending', ':ts': new Date().toISOString() };
-  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :pending, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
-  if (done) await moveCount(doc, table, runId, 'running', 'pending', {});
+export async function releaseWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, to: ClaimableStatus = 'pending'): Promise<boolean> {
+  const values = { ':to': to, ':ts': new Date().toISOString() };
+  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :to, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
+  if (done) await moveCount(doc, table, runId, 'running', to, {});
   return done;
 }
 

@@ -5,10 +5,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { OperationError } from '../../errors.js';
 import { splitSqlStatements } from '../../sql-split.js';
-import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type TrackingRow } from '../driver.js';
+import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type StatementLimits, type TrackingRow } from '../driver.js';
 import { connectPostgres, type PostgresTarget } from './connect.js';
 import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
+import { applyLimits, isStatementTimeout } from './statement-limits.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
 export type { PostgresTarget } from './connect.js';
@@ -106,6 +107,17 @@ class PostgresDriver implements Driver {
         await session.end().catch(() => undefined); // already broken or closing: nothing to report
       }
     }
+  }
+
+  withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await applyLimits(tx, limits);
+      return fn(tx);
+    });
+  }
+
+  isStatementTimeout(error: unknown): boolean {
+    return isStatementTimeout(error);
   }
 
   private async newSession(): Promise<pg.Client> {
