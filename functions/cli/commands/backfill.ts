@@ -4,6 +4,7 @@ import { UsageError } from '../../engine/errors.js';
 import { parseUtcTime } from '../../engine/backfill/definition.js';
 import { parseDuration, parseWindowSize } from '../../engine/backfill/duration.js';
 import { TimeBudget } from '../../engine/backfill/budget.js';
+import { statementLabel, windowLabelPrefix } from '../../engine/backfill/statement-label.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
@@ -54,10 +55,10 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   const driver = await ctx.openDriver();
   const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1 });
   if (ctx.json) {
-    ctx.io.out(JSON.stringify({ version, from: p.from.toISOString(), to: p.to.toISOString(), window: p.def.window, windows: p.windows.length, batchSize: p.batchSize, strategy: p.def.strategy, warnings: p.warnings }));
+    ctx.io.out(JSON.stringify({ version, from: p.from.toISOString(), to: p.to.toISOString(), window: p.def.window, windows: p.windowCount, batchSize: p.batchSize, strategy: p.def.strategy, warnings: p.warnings }));
   } else {
     ctx.io.out(`backfill ${version} (${p.name}) into ${p.def.target} · strategy ${p.def.strategy}`);
-    ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windows.length} windows of ${p.def.window} · batches of ${p.batchSize}`);
+    ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windowCount} windows of ${p.def.window} · batches of ${p.batchSize}`);
     for (const w of p.warnings) ctx.io.err(`warning: ${w}`);
   }
   return 0;
@@ -128,6 +129,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   const timeoutMs = functionTimeoutMs(ctx);
   const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
     runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
+    statementLabel: (w) => ({ label: statementLabel(run.runId, w.start, w.attempts), prefix: windowLabelPrefix(run.runId, w.start) }),
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
   }));

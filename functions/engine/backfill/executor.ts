@@ -28,8 +28,12 @@ export interface ExecuteOptions {
   notAfter?: Date;
   /** The invocation's time left (budget.ts): claims stop when the next window would not fit. */
   budget?: TimeBudget;
-  /** Names each attempt's statements (ClickHouse query_id, PostgreSQL application_name), e.g. the run id. */
-  statementLabel?: (w: WindowRecord) => string;
+  /**
+   * Names each attempt's statements (ClickHouse query_id, PostgreSQL application_name):
+   * `label` this attempt's, `prefix` every attempt's of the window (statement-label.ts). With
+   * it, a window run again first stops any earlier attempt's statement still running.
+   */
+  statementLabel?: (w: WindowRecord) => { label: string; prefix: string };
   onWindow?: (event: WindowEvent) => void;
   /** Test hook: throw inside a window before its statement (fault injection). */
   beforeWindow?: (w: WindowRecord) => Promise<void> | void;
@@ -85,7 +89,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       result.skipped++;
       return;
     }
-    const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow, counts });
+    const claimed = await runs.claimWindow(opts.runId, candidate.start, opts.owner, { leaseMs, allow: opts.allow, counts, window: { end: candidate.end, batch: candidate.batch } });
     if (!claimed) {
       result.skipped++;
       return;
@@ -95,12 +99,16 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     result.peakConcurrency = Math.max(result.peakConcurrency, running);
     const startedAt = Date.now();
     const span = { start: new Date(claimed.start), end: new Date(claimed.end) };
-    const limits = {
-      ...(opts.budget ? { timeLimitMs: opts.budget.statementLimitMs() } : {}),
-      ...(opts.statementLabel ? { label: opts.statementLabel(claimed) } : {}),
-    };
+    const names = opts.statementLabel?.(claimed);
     try {
+      // A re-run (retry, resume, an expired lease taken over): an earlier attempt's statement
+      // may still be running, abandoned; it must be gone before this one deletes and inserts.
+      if (names && claimed.attempts > 1) await driver.cancelStatements(names.prefix);
       await opts.beforeWindow?.(claimed);
+      const limits = {
+        ...(opts.budget ? { timeLimitMs: opts.budget.statementLimitMs() } : {}),
+        ...(names ? { label: names.label } : {}),
+      };
       const out = await runWindow({ driver, def, windowKey: `${migrationVersion}:${claimed.start}`, knownEmpty: emptyAtStart && claimed.attempts === 1, limits }, span);
       const durationMs = Date.now() - startedAt;
       opts.budget?.observe(durationMs);

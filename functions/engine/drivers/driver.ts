@@ -90,6 +90,15 @@ export interface Driver extends Executor {
    */
   withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T>;
 
+  /**
+   * Stops every statement whose label (StatementLimits.label) starts with `labelPrefix` and
+   * returns once none is left: an earlier attempt of a window, abandoned by an invocation that
+   * ended, must be gone before the window runs again. ClickHouse: KILL QUERY … SYNC on the
+   * query_id; PostgreSQL: pg_cancel_backend by application_name (pg_terminate_backend for a
+   * session left idle in its aborted transaction, whose locks would block the re-run).
+   */
+  cancelStatements(labelPrefix: string): Promise<void>;
+
   /** True when `error` is the server stopping a statement at its time limit. */
   isStatementTimeout(error: unknown): boolean;
 

@@ -6,7 +6,7 @@ import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, planRun } from '../backfill/plan.js';
 import { batchStartRange } from '../backfill/windows.js';
 import { TimeBudget } from '../backfill/budget.js';
-import { statementLabel } from '../backfill/statement-label.js';
+import { statementLabel, windowLabelPrefix } from '../backfill/statement-label.js';
 import type { Driver } from '../drivers/driver.js';
 import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
@@ -107,7 +107,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
       budget,
-      statementLabel: (w) => statementLabel(input.runId, w.start, w.attempts),
+      statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
   });

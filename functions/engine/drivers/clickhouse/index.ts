@@ -8,7 +8,7 @@ import { OperationError } from '../../errors.js';
 import { splitSqlStatements } from '../../sql-split.js';
 import { CLICKHOUSE_SETTINGS, connectClickHouse, type ClickHouseTarget, type OpenedClient } from './connect.js';
 import { bindParams } from './params.js';
-import { isStatementTimeout, limitedExecutor } from './statement-limits.js';
+import { cancelStatements, isStatementTimeout, limitedExecutor } from './statement-limits.js';
 import { acquireMigrationLease } from './lock.js';
 import { SequenceClock, ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
@@ -59,6 +59,10 @@ class ClickHouseDriver implements Driver {
 
   withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
     return fn(limitedExecutor(this.client, limits));
+  }
+
+  cancelStatements(labelPrefix: string): Promise<void> {
+    return cancelStatements(this.client, labelPrefix);
   }
 
   isStatementTimeout(error: unknown): boolean {

@@ -32,3 +32,9 @@ export function isStatementTimeout(error: unknown): boolean {
   const e = error as { code?: unknown; type?: unknown } | null;
   return typeof e === 'object' && e !== null && (e.code === TIMEOUT_EXCEEDED || e.type === 'TIMEOUT_EXCEEDED');
 }
+
+/** KILL QUERY … SYNC returns once the matching queries have stopped. */
+export async function cancelStatements(client: ClickHouseClient, labelPrefix: string): Promise<void> {
+  const { query, query_params } = bindParams('KILL QUERY WHERE startsWith(query_id, {prefix}) SYNC', { prefix: `${labelPrefix}` });
+  await client.command({ query, query_params, clickhouse_settings: CLICKHOUSE_SETTINGS });
+}

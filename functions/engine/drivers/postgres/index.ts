@@ -9,7 +9,7 @@ import { assertIdentifier, type Driver, type Executor, type MigrationLock, type 
 import { connectPostgres, type PostgresTarget } from './connect.js';
 import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
-import { applyLimits, isStatementTimeout } from './statement-limits.js';
+import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
 export type { PostgresTarget } from './connect.js';
@@ -114,6 +114,10 @@ class PostgresDriver implements Driver {
       await applyLimits(tx, limits);
       return fn(tx);
     });
+  }
+
+  cancelStatements(labelPrefix: string): Promise<void> {
+    return cancelStatements(this.executor, labelPrefix);
   }
 
   isStatementTimeout(error: unknown): boolean {
