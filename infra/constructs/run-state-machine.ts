@@ -3,7 +3,7 @@
 //   ValidateInput ── no string "action"/"target" ──► InvalidInput (Fail)
 //   └► PrepareRun ► RouteAction ── apply | backfill | revert ──► Apply ► NeedsBackfill ── backfill ──► Plan
 //                        │                                                  └── otherwise ──► Verify
-//                        ├── retry ──► Plan ► BackfillWindows (Map of RunWindowBatch) ► Verify
+//                        ├── retry ──► Plan ► BackfillWindows (Map of RunWindowBatch ⇄ BatchMore) ► Verify
 //                        └── verify ─► Verify ► Finalize ► RunOutcome ► RunSucceeded | RunPartiallyFailed | RunFailed
 //
 // Every Task and the Map catch into Finalize (the error at $.error); a failing Finalize ends in
@@ -15,9 +15,10 @@
 // a Catch records {Error, Cause} there and jumps to Finalize, which ends the run as failed.
 //
 // The Map is a Distributed Map with STANDARD children: a child runs one batch of windows, in as
-// many invocations as it takes (RunWindowBatch ⇄ BatchMore, each within the Lambda's 15 minutes), which EXPRESS children (5-minute cap, at-least-once)
-// would not allow; and each batch appears as its own execution in the console, which is where
-// an operator looks when one hour misbehaves. Items come inline from Plan's output (batch
+// many invocations as it takes (RunWindowBatch ⇄ BatchMore, each within the Lambda's 15
+// minutes), which EXPRESS children (5-minute cap, at-least-once) would not allow; and each
+// batch appears as its own execution in the console, where an operator looks when one hour
+// misbehaves. Items come inline from Plan's output (batch
 // numbers, small even for 87,600 windows); the child reads its windows from DynamoDB. Results are
 // discarded (Finalize reads the counts from DynamoDB), so the payload never grows with the run.
 import { Duration } from 'aws-cdk-lib';
