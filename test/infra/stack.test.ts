@@ -225,7 +225,7 @@ describe('state machine', () => {
     const child = definition.States[STATE.backfillWindows].ItemProcessor.States;
     expect(child[STATE.runWindowBatch]).toMatchObject({
       Type: 'Task', ResultPath: '$.result', Next: STATE.batchMore,
-      Parameters: { Payload: { 'runId.$': '$.runId', 'mode.$': '$.mode', 'target.$': '$.target', 'batch.$': '$.batch' } },
+      Parameters: { 'runId.$': '$.runId', 'mode.$': '$.mode', 'target.$': '$.target', 'batch.$': '$.batch' },
     });
     expect(child[STATE.batchMore]).toMatchObject({
       Type: 'Choice',
