@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { STATE } from './state-names.js';
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from './function-timeouts.js';
 import type { HourglassConfig, VpcConfig } from './config.js';
 import { HourglassFunction, type VpcPlacement } from './constructs/hourglass-function.js';
 import { RunAlerts } from './constructs/run-alerts.js';
@@ -14,7 +15,6 @@ import { RunStateMachine } from './constructs/run-state-machine.js';
 import { RunTriggers } from './constructs/run-triggers.js';
 import { StateTable } from './constructs/state-table.js';
 
-export type FunctionName = 'apply' | 'plan' | 'window' | 'verify' | 'finalize' | 'api';
 
 interface FunctionSpec {
   description: string;
@@ -26,18 +26,20 @@ interface FunctionSpec {
 }
 
 const FUNCTIONS: Record<FunctionName, FunctionSpec> = {
-  apply: { description: 'Hourglass Apply: pending migrations under the target lock', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
-  plan: { description: 'Hourglass Plan: window records and batches of a backfill or retry', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
-  window: { description: 'Hourglass window batch: claims and runs backfill windows', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'readWrite' },
-  verify: { description: 'Hourglass Verify: live schema and window counts', memorySize: 1024, timeout: Duration.minutes(15), opensTargets: true, table: 'read' },
-  finalize: { description: 'Hourglass Finalize: rolls up window counts, decides the outcome', memorySize: 512, timeout: Duration.minutes(5), opensTargets: false, table: 'readWrite' },
-  api: { description: 'Hourglass HTTP API: start runs, read runs and windows, report, retry, pause and throttle', memorySize: 512, timeout: Duration.seconds(29), opensTargets: false, table: 'read' },
+  apply: { description: 'Hourglass Apply: pending migrations under the target lock', memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.apply), opensTargets: true, table: 'readWrite' },
+  plan: { description: 'Hourglass Plan: window records and batches of a backfill or retry', memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.plan), opensTargets: true, table: 'readWrite' },
+  window: { description: 'Hourglass window batch: claims and runs backfill windows', memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.window), opensTargets: true, table: 'readWrite' },
+  verify: { description: 'Hourglass Verify: live schema and window counts', memorySize: 1024, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.verify), opensTargets: true, table: 'read' },
+  finalize: { description: 'Hourglass Finalize: rolls up window counts, decides the outcome', memorySize: 512, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.finalize), opensTargets: false, table: 'readWrite' },
+  api: { description: 'Hourglass HTTP API: start runs, read runs and windows, report, retry, pause and throttle', memorySize: 512, timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS.api), opensTargets: false, table: 'read' },
 };
 
 export interface HourglassStackProps extends StackProps {
   config: HourglassConfig;
   repoRoot: string;
 }
+
+export type { FunctionName } from './function-timeouts.js';
 
 export class HourglassStack extends Stack {
   readonly state: StateTable;

@@ -11,6 +11,8 @@ export const STATE = {
   plan: 'Plan',
   backfillWindows: 'BackfillWindows',
   runWindowBatch: 'RunWindowBatch',
+  batchMore: 'BatchMore',
+  batchDone: 'BatchDone',
   verify: 'Verify',
   finalize: 'Finalize',
   runOutcome: 'RunOutcome',

@@ -29,8 +29,9 @@ function errorName(error: unknown): string {
 }
 
 /**
- * Wraps a step as a Lambda handler. `afterStep` records metrics from the result; they are
- * flushed even when the step throws.
+ * Wraps a step as a Lambda handler. `run` gets the Lambda context too (the window batch reads
+ * its remaining time). `afterStep` records metrics from the result; they are flushed even when
+ * the step throws.
  */
 export function lambdaHandler<E, R>(step: string, run: (event: E, context: Context) => Promise<R>, afterStep?: (result: R) => void): (event: E, context: Context) => Promise<R> {
   return async (event, context) => {

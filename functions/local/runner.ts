@@ -4,6 +4,7 @@
 // (dynalite, embedded engines). Nothing here re-states the flow: change the definition in
 // infra/ and the local run changes with it.
 import { TASK_HANDLERS, type TaskStateName } from '../../infra/state-names.js';
+import { FUNCTION_TIMEOUT_SECONDS, TASK_FUNCTIONS } from '../../infra/function-timeouts.js';
 import type { StepEnvironment } from '../engine/service/types.js';
 import { closeTargets } from '../engine/service/steps.js';
 
@@ -19,7 +20,12 @@ promiseCtor.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
-type Invoke = (env: StepEnvironment, event: never) => Promise<unknown>;
+/** The Lambda context's clock, as the local runner gives it: a countdown from the function's timeout. */
+interface InvocationClock {
+  getRemainingTimeInMillis(): number;
+}
+
+type Invoke = (env: StepEnvironment, event: never, invocation: InvocationClock) => Promise<unknown>;
 
 // Static imports keep the bundle self-contained; the map in infra/state-names.ts names the same files.
 import * as applyHandler from '../handlers/apply.js';
@@ -54,11 +60,31 @@ export interface RunLocallyOptions {
   /** Task state → handler, instead of the source modules' invoke (e.g. the cdk.out bundles in the Lambda-like host). */
   taskHandlers?: Record<string, (event: unknown) => Promise<unknown>>;
   onStateEntered?: (name: string) => void;
+  /**
+   * --function-timeout: the longest function timeout becomes this, and every other one shrinks
+   * in proportion; each invocation counts down from its function's. Default: the stack's own.
+   */
+  functionTimeoutMs?: number;
+}
+
+/** Each Task's timeout in ms: the stack's, scaled so the longest is `longestMs` when given. */
+export function taskTimeoutsMs(longestMs?: number): Record<TaskStateName, number> {
+  const seconds = Object.values(TASK_FUNCTIONS).map((fn) => FUNCTION_TIMEOUT_SECONDS[fn]);
+  const scale = longestMs === undefined ? 1 : longestMs / (Math.max(...seconds) * 1000);
+  return Object.fromEntries(Object.entries(TASK_FUNCTIONS).map(([task, fn]) => [task, FUNCTION_TIMEOUT_SECONDS[fn] * 1000 * scale])) as Record<TaskStateName, number>;
+}
+
+function countdown(timeoutMs: number): InvocationClock {
+  const deadline = Date.now() + timeoutMs;
+  return { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
 }
 
 export async function runDefinitionLocally(definition: object, input: unknown, env: StepEnvironment, opts: RunLocallyOptions): Promise<LocalExecution> {
   const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
-  const handlers = opts.taskHandlers ?? Object.fromEntries(Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => invoke(env, event as never)]));
+  const timeouts = taskTimeoutsMs(opts.functionTimeoutMs);
+  const handlers = opts.taskHandlers ?? Object.fromEntries(
+    Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => invoke(env, event as never, countdown(timeouts[name as TaskStateName])) as Promise<never>]),
+  );
   for (const name of Object.keys(TASK_HANDLERS)) if (!(name in handlers)) throw new Error(`no local binding for Task state ${name}`);
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const execution = machine.run(input as never, {

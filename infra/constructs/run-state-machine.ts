@@ -3,7 +3,7 @@
 //   ValidateInput ── no string "action"/"target" ──► InvalidInput (Fail)
 //   └► PrepareRun ► RouteAction ── apply | backfill | revert ──► Apply ► NeedsBackfill ── backfill ──► Plan
 //                        │                                                  └── otherwise ──► Verify
-//                        ├── retry ──► Plan ► BackfillWindows (Map of RunWindowBatch) ► Verify
+//                        ├── retry ──► Plan ► BackfillWindows (Map of RunWindowBatch ⇄ BatchMore) ► Verify
 //                        └── verify ─► Verify ► Finalize ► RunOutcome ► RunSucceeded | RunPartiallyFailed | RunFailed
 //
 // Every Task and the Map catch into Finalize (the error at $.error); a failing Finalize ends in
@@ -14,10 +14,11 @@
 // execution input untouched (handlers validate it with parseRunInput); `error` appears only when
 // a Catch records {Error, Cause} there and jumps to Finalize, which ends the run as failed.
 //
-// The Map is a Distributed Map with STANDARD children: a child runs one batch of windows for up
-// to the Lambda's 15 minutes plus retries, which EXPRESS children (5-minute cap, at-least-once)
-// would not allow; and each batch appears as its own execution in the console, which is where
-// an operator looks when one hour misbehaves. Items come inline from Plan's output (batch
+// The Map is a Distributed Map with STANDARD children: a child runs one batch of windows, in as
+// many invocations as it takes (RunWindowBatch ⇄ BatchMore, each within the Lambda's 15
+// minutes), which EXPRESS children (5-minute cap, at-least-once) would not allow; and each
+// batch appears as its own execution in the console, where an operator looks when one hour
+// misbehaves. Items come inline from Plan's output (batch
 // numbers, small even for 87,600 windows); the child reads its windows from DynamoDB. Results are
 // discarded (Finalize reads the counts from DynamoDB), so the payload never grows with the run.
 import { Duration } from 'aws-cdk-lib';
@@ -81,9 +82,18 @@ export class RunStateMachine extends Construct {
     const verify = toFinalize(task(STATE.verify, runStepPayload, '$.verify', Duration.minutes(16)));
     verify.next(finalize);
 
-    const windowBatch = task(STATE.runWindowBatch, undefined, '$', Duration.minutes(16));
+    // The child: RunWindowBatch runs windows while its invocation has time and answers
+    // {more: true} when it stopped with windows left; BatchMore sends it round again. The item
+    // ({runId, mode, target, batch}) stays the state data; the last answer sits at $.result.
+    const batchItem = sfn.TaskInput.fromObject({ runId: JsonPath.stringAt('$.runId'), mode: JsonPath.stringAt('$.mode'), target: JsonPath.stringAt('$.target'), batch: JsonPath.numberAt('$.batch') });
+    const windowBatch = task(STATE.runWindowBatch, batchItem, '$.result', Duration.minutes(16));
     // A timed-out batch leaves its windows leased; the retry reclaims them once the leases expire.
     windowBatch.addRetry({ errors: ['Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2 });
+    const batchLoop = windowBatch.next(
+      new sfn.Choice(this, STATE.batchMore)
+        .when(Condition.booleanEquals('$.result.more', true), windowBatch)
+        .otherwise(new sfn.Succeed(this, STATE.batchDone)),
+    );
     const backfill = toFinalize(
       new sfn.DistributedMap(this, STATE.backfillWindows, {
         itemsPath: '$.plan.batches',
@@ -95,7 +105,7 @@ export class RunStateMachine extends Construct {
         resultPath: JsonPath.DISCARD,
       }),
     );
-    backfill.itemProcessor(windowBatch).next(verify);
+    backfill.itemProcessor(batchLoop).next(verify);
 
     const plan = toFinalize(task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(16)));
     plan.next(backfill);

@@ -266,6 +266,20 @@ describe('state machine', () => {
     expect(map.ItemReader).toBeUndefined();
   });
 
+  it('loops a batch: RunWindowBatch keeps the item, puts its answer at $.result, and BatchMore sends it round while more is true', () => {
+    const child = definition.States[STATE.backfillWindows].ItemProcessor.States;
+    expect(child[STATE.runWindowBatch]).toMatchObject({
+      Type: 'Task', ResultPath: '$.result', Next: STATE.batchMore,
+      Parameters: { 'runId.$': '$.runId', 'mode.$': '$.mode', 'target.$': '$.target', 'batch.$': '$.batch' },
+    });
+    expect(child[STATE.batchMore]).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.result.more', BooleanEquals: true, Next: STATE.runWindowBatch }],
+      Default: STATE.batchDone,
+    });
+    expect(child[STATE.batchDone]).toMatchObject({ Type: 'Succeed' });
+  });
+
   it('retries every Task on Lambda service errors and infrastructure errors, and catches every failure into Finalize', () => {
     const states = allStates(definition);
     for (const name of Object.keys(TASK_HANDLERS)) {

@@ -10,7 +10,7 @@ import { RunStore } from '../../functions/engine/state/run-store.js';
 import type { StepEnvironment } from '../../functions/engine/service/types.js';
 import { localDefinition } from '../../functions/local/definition.js';
 import { localEnvironment } from '../../functions/local/environment.js';
-import { runDefinitionLocally, type LocalExecution } from '../../functions/local/runner.js';
+import { runDefinitionLocally, type LocalExecution, type RunLocallyOptions } from '../../functions/local/runner.js';
 import { withDriver } from '../../functions/engine/open-target.js';
 import type { Driver } from '../../functions/engine/drivers/driver.js';
 import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
@@ -36,7 +36,7 @@ export interface Harness {
   env: StepEnvironment;
   url: string;
   definition: object;
-  execute(input: unknown, executionName: string): Promise<LocalExecution>;
+  execute(input: unknown, executionName: string, opts?: Omit<RunLocallyOptions, 'executionName'>): Promise<LocalExecution>;
   withDriver<T>(fn: (d: Driver) => Promise<T>): Promise<T>;
   /** Every state entered by any execution of this harness. */
   entered: Set<string>;
@@ -57,8 +57,8 @@ export async function startHarness(extraMigrations: Record<string, string> = {})
   const entered = new Set<string>();
   return {
     env, url, definition, entered,
-    async execute(input, executionName) {
-      const result = await runDefinitionLocally(definition, input, env, { executionName });
+    async execute(input, executionName, opts = {}) {
+      const result = await runDefinitionLocally(definition, input, env, { ...opts, executionName });
       for (const name of result.statesEntered) entered.add(name);
       return result;
     },

@@ -2,7 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../engine/errors.js';
 import { parseUtcTime } from '../../engine/backfill/definition.js';
-import { parseWindowSize } from '../../engine/backfill/duration.js';
+import { parseDuration, parseWindowSize } from '../../engine/backfill/duration.js';
+import { TimeBudget } from '../../engine/backfill/budget.js';
+import { statementLabel, windowLabelPrefix } from '../../engine/backfill/statement-label.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
 import { finishRun } from '../../engine/backfill/finish.js';
@@ -41,6 +43,12 @@ function orderArg(ctx: CliContext): RunOrder | undefined {
   return value as RunOrder;
 }
 
+/** --function-timeout: run the windows in invocations of this long, as a Lambda would (see executeInInvocations). */
+function functionTimeoutMs(ctx: CliContext): number | undefined {
+  const value = ctx.args.options['function-timeout'];
+  return value === undefined ? undefined : parseDuration(String(value), '--function-timeout');
+}
+
 function latenessMs(ctx: CliContext): number {
   const value = ctx.args.options.lateness;
   return value === undefined ? 0 : parseWindowSize(String(value));
@@ -56,10 +64,10 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   const driver = await ctx.openDriver();
   const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1 });
   if (ctx.json) {
-    ctx.io.out(JSON.stringify({ version, from: p.from.toISOString(), to: p.to.toISOString(), window: p.def.window, windows: p.windows.length, batchSize: p.batchSize, strategy: p.def.strategy, warnings: p.warnings }));
+    ctx.io.out(JSON.stringify({ version, from: p.from.toISOString(), to: p.to.toISOString(), window: p.def.window, windows: p.windowCount, batchSize: p.batchSize, strategy: p.def.strategy, warnings: p.warnings }));
   } else {
     ctx.io.out(`backfill ${version} (${p.name}) into ${p.def.target} · strategy ${p.def.strategy}`);
-    ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windows.length} windows of ${p.def.window} · batches of ${p.batchSize}`);
+    ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windowCount} windows of ${p.def.window} · batches of ${p.batchSize}`);
     for (const w of p.warnings) ctx.io.err(`warning: ${w}`);
   }
   return 0;
@@ -69,6 +77,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   // Options read only once windows run are checked here, before anything is written.
   latenessMs(ctx);
   faultHook(ctx);
+  functionTimeoutMs(ctx);
   const resume = ctx.args.options.resume as string | undefined;
   if (resume !== undefined) {
     if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
@@ -126,13 +135,16 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   // lateness has passed, on every pass (first, resume, retry), so late rows still land.
   const holds = def.to.kind === 'cutover';
   const notAfter = holds ? new Date(ctx.now().getTime() - latenessMs(ctx)) : undefined;
-  const result: ExecuteResult = await executeWindows(driver, runs, def, run.migrationVersion, {
-    runId: run.runId, owner: `cli-${process.pid}-${randomUUID().slice(0, 8)}`, concurrency, allow, notAfter,
+  const owner = `cli-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const timeoutMs = functionTimeoutMs(ctx);
+  const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
+    runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
+    statementLabel: (w) => ({ label: statementLabel(run.runId, w.start, w.attempts), prefix: windowLabelPrefix(run.runId, w.start) }),
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
     order: run.order,
     valve: runValve(runs, run.runId, { gate: def.maxLoad && loadGate(driver, runs, run.runId, def.maxLoad), onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
-  });
+  }));
   bar?.finish();
   const final = await finishRun(runs, run.runId);
   const summary = { runId: run.runId, status: final.status, windows: { total: final.windowCount, succeeded: final.counts.succeeded, failed: final.counts.failed, pending: final.counts.pending + final.counts.running }, rows: final.rowsWritten };
@@ -144,6 +156,27 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
     if (summary.windows.pending && holds) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
   }
   return final.status === 'succeeded' ? 0 : 1;
+}
+
+/**
+ * Without a timeout, one pass. With one, passes of at most `timeoutMs` each (a time budget
+ * counting down from it, as a Lambda invocation has), again while a pass says `more`: the
+ * same loop the state machine's child runs.
+ */
+async function executeInInvocations(timeoutMs: number | undefined, pass: (budget?: TimeBudget) => Promise<ExecuteResult>): Promise<ExecuteResult> {
+  if (timeoutMs === undefined) return pass();
+  const total: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: true };
+  while (total.more) {
+    const deadline = Date.now() + timeoutMs;
+    const r = await pass(new TimeBudget(() => Math.max(0, deadline - Date.now())));
+    total.succeeded += r.succeeded;
+    total.failed += r.failed;
+    total.skipped = r.skipped;
+    total.rows += r.rows;
+    total.peakConcurrency = Math.max(total.peakConcurrency, r.peakConcurrency);
+    total.more = r.more;
+  }
+  return total;
 }
 
 /** --fail-windows N: a fault hook for drills and tests — every Nth window fails once (first attempt only). */

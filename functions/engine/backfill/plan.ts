@@ -1,6 +1,7 @@
 // Plans a backfill run: checks everything a user could have got wrong *before* writing
 // anything (unknown version, no backfill, bad range, strategy not possible here), then
-// writes the run record and one record per window.
+// writes the run record with its grid, and nothing per window: O(1) whatever the range.
+// A window's record is written when it first runs (state/window-transitions.ts claimWindow).
 import { randomBytes } from 'node:crypto';
 import type { Driver } from '../drivers/driver.js';
 import { UsageError } from '../errors.js';
@@ -12,7 +13,7 @@ import { formatWindowSize, parseWindowSize } from './duration.js';
 import { resolveRange } from './range.js';
 import { assertDeduplicatingTarget } from './dedup-token.js';
 import { assertPartitionAligned, assertRangeOnGrid } from './replace-partition.js';
-import { planWindows, chooseBatchSize, countWindows } from './windows.js';
+import { cappedWindowCount, chooseBatchSize } from './windows.js';
 import { timeColumnWarnings } from './warnings.js';
 
 export interface PlanRequest {
@@ -63,25 +64,21 @@ export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanReq
   const from = range.from ?? range.to; // empty source: a zero-window run
   if (from > range.to) throw new UsageError(`backfill range is reversed: from ${from.toISOString()} is after to ${range.to.toISOString()}`);
   if (def.strategy === 'replace-partition') assertRangeOnGrid(from, range.to, def);
-  const count = from < range.to ? countWindows(from, range.to, def.windowMs) : 0;
-  const batchSize = chooseBatchSize(count);
-  const windows = count ? planWindows(from, range.to, def.windowMs, batchSize) : [];
+  const windowCount = cappedWindowCount(from, range.to, def.windowMs);
+  const batchSize = chooseBatchSize(windowCount);
   const warnings = await timeColumnWarnings(driver, def);
-  return { def, name, from, to: range.to, windows, batchSize, warnings };
+  return { def, name, from, to: range.to, windowCount, batchCount: Math.ceil(windowCount / batchSize), batchSize, warnings };
 }
 
 export async function planRun(driver: Driver, runs: RunStore, set: MigrationSet, req: PlanRequest): Promise<PlannedRun> {
   const prepared = await prepareRun(driver, set, req);
-  const { def, windows, batchSize } = prepared;
+  const { def, windowCount, batchSize, batchCount } = prepared;
   const runId = req.runId ?? newRunId(req.version, req.now ?? new Date());
-  await runs.createRun({
+  const run = await runs.createRun({
     runId, migrationVersion: req.version, migrationName: prepared.name, target: driver.display, engine: driver.engine,
-    rangeStart: prepared.from, rangeEnd: prepared.to, windowSize: def.window, windowCount: windows.length,
-    batchSize, concurrency: req.concurrency, strategy: def.strategy, order: req.order,
+    rangeStart: prepared.from, rangeEnd: prepared.to, windowSize: def.window, windowCount,
+    batchSize, concurrency: req.concurrency, strategy: def.strategy, order: req.order, windowsOnDemand: true,
   });
-  await runs.putWindows(runId, windows);
-  const run = (await runs.getRun(runId))!;
-  const batchCount = windows.length ? windows[windows.length - 1].batch + 1 : 0;
   const batches = Array.from({ length: batchCount }, (_, i) => i);
   return { run, def, warnings: prepared.warnings, batches: req.order === 'newest-first' ? batches.reverse() : batches };
 }

@@ -3,7 +3,7 @@
 // atomic per partition. Only windows that are exactly one partition are allowed
 // (checked at plan time by assertPartitionAligned).
 import { OperationError, UsageError } from '../errors.js';
-import type { Driver } from '../drivers/driver.js';
+import type { Driver, Executor } from '../drivers/driver.js';
 import type { BackfillDefinition } from './definition.js';
 import { inWindow, qualifiedName, windowParams } from '../drivers/window-range.js';
 import type { WindowContext, WindowSpan } from './strategies.js';
@@ -40,31 +40,32 @@ async function partitionKey(driver: Driver, table: string): Promise<string> {
   return rows[0].partition_key;
 }
 
-export async function replacePartitionWindow(ctx: WindowContext, w: WindowSpan): Promise<void> {
+/** `exec` runs the statements (it carries the window's limits); `ctx.driver` quotes. */
+export async function replacePartitionWindow(ctx: WindowContext, exec: Executor, w: WindowSpan): Promise<void> {
   const { driver, def } = ctx;
   const staging = `${def.target.split('.').pop()}_hg_stage_${ctx.windowKey.replace(/[^A-Za-z0-9]/g, '').slice(-24)}`;
   const target = qualifiedName(driver, def.target);
   const stage = driver.quoteIdentifier(staging);
   const params = windowParams(w);
-  await driver.exec(`DROP TABLE IF EXISTS ${stage}`);
-  await driver.exec(`CREATE TABLE ${stage} AS ${target}`);
+  await exec.exec(`DROP TABLE IF EXISTS ${stage}`);
+  await exec.exec(`CREATE TABLE ${stage} AS ${target}`);
   try {
     const statement = def.statement.replace(new RegExp(`^(\\s*INSERT\\s+INTO\\s+)${def.target.replace('.', '\\.')}\\b`, 'i'), `$1${stage}`);
-    await driver.exec(statement, params);
-    const parts = await driver.query<{ partition_id: string }>(
+    await exec.exec(statement, params);
+    const parts = await exec.query<{ partition_id: string }>(
       'SELECT DISTINCT partition_id FROM system.parts WHERE database = currentDatabase() AND table = {t} AND active',
       { t: staging },
     );
     if (parts.length > 1) throw new OperationError(`window ${w.start.toISOString()} spans ${parts.length} partitions of ${def.target}`);
     if (parts.length === 0) {
       // Nothing to put in: make the target's window empty too.
-      await driver.exec(`DELETE FROM ${target} WHERE ${inWindow(driver, def.timeColumn)}`, params);
+      await exec.exec(`DELETE FROM ${target} WHERE ${inWindow(driver, def.timeColumn)}`, params);
     } else {
       const id = parts[0].partition_id;
       if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new OperationError(`unexpected partition id ${id}`);
-      await driver.exec(`ALTER TABLE ${target} REPLACE PARTITION ID '${id}' FROM ${stage}`);
+      await exec.exec(`ALTER TABLE ${target} REPLACE PARTITION ID '${id}' FROM ${stage}`);
     }
   } finally {
-    await driver.exec(`DROP TABLE IF EXISTS ${stage}`);
+    await exec.exec(`DROP TABLE IF EXISTS ${stage}`);
   }
 }

@@ -3,7 +3,7 @@
 //   dedup-token       ClickHouse insert_deduplication_token per window: a repeated insert is dropped
 //   replace-partition ClickHouse: build the window in a staging table, then REPLACE PARTITION
 // The statement runs inside the database (INSERT … SELECT); rows never pass through Node.
-import type { Driver, Executor } from '../drivers/driver.js';
+import type { Driver, Executor, StatementLimits } from '../drivers/driver.js';
 import { countInWindow, countInWindowSql, inWindow, qualifiedName, windowParams, type TimeSpan } from '../drivers/window-range.js';
 import type { BackfillDefinition } from './definition.js';
 import { replacePartitionWindow } from './replace-partition.js';
@@ -24,21 +24,22 @@ export interface WindowContext {
   windowKey: string;
   /** The window's range is known to be empty (first attempt, range empty when the batch began): skip the delete. */
   knownEmpty?: boolean;
+  /** Server-side limits on every statement of the window (time left in the invocation, a findable name). */
+  limits?: StatementLimits;
 }
 
+/** PostgreSQL runs the window in one transaction (withStatementLimits opens it); ClickHouse statement by statement. */
 export async function runWindow(ctx: WindowContext, w: WindowSpan): Promise<WindowResult> {
   const { driver, def } = ctx;
-  const params = windowParams(w);
-  if (def.strategy === 'delete') {
-    if (driver.transactional) return driver.transaction((tx) => deleteThenInsert(tx, driver, def, w, ctx.knownEmpty));
-    return deleteThenInsert(driver, driver, def, w, ctx.knownEmpty);
-  }
-  if (def.strategy === 'dedup-token') {
-    await driver.exec(withSettings(def.statement, { insert_deduplication_token: `hourglass:${ctx.windowKey}` }), params);
-    return countResult(driver, driver, def, w);
-  }
-  await replacePartitionWindow(ctx, w);
-  return countResult(driver, driver, def, w);
+  return driver.withStatementLimits(ctx.limits ?? {}, async (exec) => {
+    if (def.strategy === 'delete') return deleteThenInsert(exec, driver, def, w, ctx.knownEmpty);
+    if (def.strategy === 'dedup-token') {
+      await exec.exec(withSettings(def.statement, { insert_deduplication_token: `hourglass:${ctx.windowKey}` }), windowParams(w));
+      return countResult(exec, driver, def, w);
+    }
+    await replacePartitionWindow(ctx, exec, w);
+    return countResult(exec, driver, def, w);
+  });
 }
 
 /** Rows in the target's window and, where defined, the source count: one round trip. */

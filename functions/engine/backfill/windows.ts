@@ -13,12 +13,18 @@ export function countWindows(from: Date, to: Date, windowMs: number): number {
   return Math.max(0, last - first);
 }
 
-export function planWindows(from: Date, to: Date, windowMs: number, batchSize: number): PlannedWindow[] {
-  if (!(from < to)) throw new UsageError(`empty or reversed range: from ${from.toISOString()} is not before to ${to.toISOString()}`);
-  const count = countWindows(from, to, windowMs);
+/** The number of windows of [from, to), refused above the cap. */
+export function cappedWindowCount(from: Date, to: Date, windowMs: number): number {
+  const count = from < to ? countWindows(from, to, windowMs) : 0;
   if (count > MAX_WINDOWS) {
     throw new UsageError(`range ${from.toISOString()} … ${to.toISOString()} is ${count} windows of ${formatWindowSize(windowMs)}: more than the cap of ${MAX_WINDOWS} per run; use a larger --window or a shorter range`);
   }
+  return count;
+}
+
+export function planWindows(from: Date, to: Date, windowMs: number, batchSize: number): PlannedWindow[] {
+  if (!(from < to)) throw new UsageError(`empty or reversed range: from ${from.toISOString()} is not before to ${to.toISOString()}`);
+  cappedWindowCount(from, to, windowMs);
   const windows: PlannedWindow[] = [];
   let start = from.getTime();
   const end = to.getTime();
@@ -43,6 +49,26 @@ export function batchStartRange(from: Date, to: Date, windowMs: number, batchSiz
   // Window 0 starts at `from` (maybe mid-grid); window i > 0 at the i-th grid line after floor(from).
   const startOf = (i: number) => new Date(i === 0 ? from.getTime() : (Math.floor(from.getTime() / windowMs) + i) * windowMs);
   return { first: startOf(firstIndex), last: startOf(lastIndex) };
+}
+
+/**
+ * The windows of the plan planWindows(from, to, windowMs, batchSize) makes whose start lies in
+ * [first, last] (all when no bounds), computed by index without building the whole plan: a
+ * run keeps only its grid, and a window's record appears when it first runs.
+ */
+export function gridWindows(from: Date, to: Date, windowMs: number, batchSize: number, bounds?: { first?: Date; last?: Date }): PlannedWindow[] {
+  const count = from < to ? countWindows(from, to, windowMs) : 0;
+  const base = Math.floor(from.getTime() / windowMs);
+  const startOf = (i: number) => (i === 0 ? from.getTime() : (base + i) * windowMs);
+  // The index of the first window starting at or after t (window 0 starts at `from`, maybe mid-grid).
+  const indexAtOrAfter = (t: number) => (t <= from.getTime() ? 0 : Math.ceil(t / windowMs) - base);
+  const lo = bounds?.first ? indexAtOrAfter(bounds.first.getTime()) : 0;
+  const hi = bounds?.last ? Math.min(count - 1, indexAtOrAfter(bounds.last.getTime() + 1) - 1) : count - 1;
+  const out: PlannedWindow[] = [];
+  for (let i = Math.max(0, lo); i <= hi; i++) {
+    out.push({ start: new Date(startOf(i)), end: new Date(Math.min(startOf(i + 1), to.getTime())), batch: Math.floor(i / batchSize) });
+  }
+  return out;
 }
 
 /** Batches keep the Map's inline items small (a number each) and each Lambda busy for a while. */

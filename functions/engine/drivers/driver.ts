@@ -69,6 +69,17 @@ export interface ScratchOptions {
   statementTimeoutMs?: number;
 }
 
+/**
+ * Server-side limits on the statements of one backfill window: the window cannot outlive the
+ * invocation that runs it, and its statements can be found (and killed) by name afterwards.
+ */
+export interface StatementLimits {
+  /** Longest any one statement may run on the server (ClickHouse max_execution_time, PostgreSQL statement_timeout). */
+  timeLimitMs?: number;
+  /** Names the statements: ClickHouse query_id prefix, PostgreSQL application_name. Letters, digits, `_.:-` only. */
+  label?: string;
+}
+
 export interface MigrationLock {
   release(): Promise<void>;
 }
@@ -90,6 +101,26 @@ export interface Driver extends Executor {
    * when it throws. ClickHouse has none and throws an OperationError: check `transactional`.
    */
   transaction<T>(fn: (tx: Executor) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs `fn` with statements that carry `limits` on the server. PostgreSQL: inside one
+   * transaction with SET LOCAL statement_timeout (and the session named by the label).
+   * ClickHouse: an executor whose every statement carries max_execution_time and a query id
+   * `<label>:<n>`.
+   */
+  withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T>;
+
+  /**
+   * Stops every statement whose label (StatementLimits.label) starts with `labelPrefix` and
+   * returns once none is left: an earlier attempt of a window, abandoned by an invocation that
+   * ended, must be gone before the window runs again. ClickHouse: KILL QUERY … SYNC on the
+   * query_id; PostgreSQL: pg_cancel_backend by application_name (pg_terminate_backend for a
+   * session left idle in its aborted transaction, whose locks would block the re-run).
+   */
+  cancelStatements(labelPrefix: string): Promise<void>;
+
+  /** True when `error` is the server stopping a statement at its time limit. */
+  isStatementTimeout(error: unknown): boolean;
 
   /** Splits a migration script into the statements the engine runs one by one. */
   splitStatements(sql: string): string[];

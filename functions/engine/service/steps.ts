@@ -5,6 +5,8 @@ import { executeWindows } from '../backfill/executor.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, planRun } from '../backfill/plan.js';
 import { batchStartRange } from '../backfill/windows.js';
+import { TimeBudget } from '../backfill/budget.js';
+import { statementLabel, windowLabelPrefix } from '../backfill/statement-label.js';
 import type { Driver } from '../drivers/driver.js';
 import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
@@ -112,7 +114,13 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
   });
 }
 
-export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput): Promise<WindowBatchOutput> {
+/**
+ * One invocation of a batch. With `remainingMs` (the Lambda's, or the local runner's countdown)
+ * it runs windows only while they fit and answers `more: true` when it stopped with windows
+ * left; the state machine's child loop calls it again.
+ */
+export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput, remainingMs?: () => number): Promise<WindowBatchOutput> {
+  const budget = remainingMs ? new TimeBudget(remainingMs) : undefined;
   const run = await env.runs.getRun(input.runId);
   if (!run) throw new UsageError(`unknown run "${input.runId}"`);
   return withTarget(env, input.target, async (driver, set) => {
@@ -126,8 +134,10 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
+      budget,
+      statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
     });
-    return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows };
+    return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
   });
 }
 

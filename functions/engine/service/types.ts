@@ -89,6 +89,8 @@ export interface WindowBatchOutput {
   failed: number;
   skipped: number;
   rows: number;
+  /** The invocation stopped for time with windows of the batch left: the child loop runs it again. */
+  more: boolean;
 }
 
 /** clean: schema and counts agree. drift: they do not. unverified: verify could not run (never clean). skipped: input said so. */

@@ -31,8 +31,13 @@ export interface RunRecord {
   sourceRows: number;
   createdAt: string;
   updatedAt: string;
-  /** Set once putWindows has written the plan; a run is planned only once. */
+  /** Set once putWindows has written the plan, or at creation for a run with windowsOnDemand; a run is planned only once. */
   plannedAt?: string;
+  /**
+   * The run keeps only its grid (rangeStart, rangeEnd, windowSize, batchSize): a window's
+   * record is written when it first runs, and a window with no record reads as pending.
+   */
+  windowsOnDemand?: boolean;
   error?: string;
   /** Which windows run first; absent: oldest first. */
   order?: RunOrder;
@@ -58,8 +63,9 @@ export interface RunValve {
 }
 
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'valve' | 'waiting' | 'order' | 'rangeStart' | 'rangeEnd'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'valve' | 'waiting' | 'order' | 'rangeStart' | 'rangeEnd' | 'windowsOnDemand'> & {
   order?: RunOrder;
+  windowsOnDemand?: boolean;
   rangeStart: Date | string;
   rangeEnd: Date | string;
   status?: RunStatus;

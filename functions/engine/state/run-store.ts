@@ -9,8 +9,34 @@ import { RUNS_GSI_PK, TABLE_KEYS, WINDOW_SK_PREFIX, assertRunId, runKey, runsInd
 import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './records.js';
 import type { NewRun, PlannedWindow, RunRecord, RunStatus, RunValve, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, windowItems } from './window-plan.js';
+import { gridWindows } from '../backfill/windows.js';
+import { parseWindowSize } from '../backfill/duration.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
-import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions } from './window-transitions.js';
+import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
+
+export interface WindowFilter {
+  status?: WindowStatus;
+  batch?: number;
+  /** First and last window start, inclusive. */
+  starts?: { first: Date | string; last: Date | string };
+}
+
+/** The run's grid windows in the filter's range, each its stored record or, with none, pending. */
+function mergeWithGrid(run: RunRecord, stored: WindowRecord[], filter: WindowFilter): WindowRecord[] {
+  const byStart = new Map(stored.map((w) => [w.start, w]));
+  const bounds = filter.starts ? { first: new Date(filter.starts.first), last: new Date(filter.starts.last) } : undefined;
+  const out: WindowRecord[] = [];
+  for (const g of gridWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize, bounds)) {
+    if (filter.batch !== undefined && g.batch !== filter.batch) continue;
+    const start = g.start.toISOString();
+    const record = byStart.get(start);
+    byStart.delete(start);
+    out.push(record ?? { runId: run.runId, start, end: g.end.toISOString(), batch: g.batch, status: 'pending', attempts: 0, rows: 0, updatedAt: run.createdAt });
+  }
+  // Records off the grid (none are written so, but never hide one).
+  if (byStart.size > 0) return [...out, ...byStart.values()].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  return out;
+}
 
 export class RunStore {
   constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
@@ -34,7 +60,9 @@ export class RunStore {
       strategy: run.strategy,
       ...(run.order === 'newest-first' ? { order: run.order } : {}),
       status: run.status ?? 'planned',
-      counts: emptyCounts(),
+      // A run with windows on demand is planned once it exists: every window of its grid is pending.
+      counts: run.windowsOnDemand ? { ...emptyCounts(), pending: run.windowCount } : emptyCounts(),
+      ...(run.windowsOnDemand ? { windowsOnDemand: true, plannedAt: createdAt } : {}),
       rowsWritten: 0,
       sourceRows: 0,
       createdAt,
@@ -135,7 +163,18 @@ export class RunStore {
    * `starts` (first and last window start, inclusive) narrows the Query's key condition, so only
    * those items are read (and paid for) rather than the run's whole partition filtered afterwards.
    */
-  async listWindows(runId: string, filter: { status?: WindowStatus; batch?: number; starts?: { first: Date | string; last: Date | string } } = {}): Promise<WindowRecord[]> {
+  async listWindows(runId: string, filter: WindowFilter = {}): Promise<WindowRecord[]> {
+    const run = await this.getRun(runId);
+    if (!run?.windowsOnDemand) return this.queryWindows(runId, filter);
+    // Unwritten windows are pending: read every record in range (a status filter on the Query
+    // would hide which windows are written), then lay them over the grid.
+    const stored = await this.queryWindows(runId, { ...filter, status: filter.status === 'pending' ? undefined : filter.status });
+    if (filter.status !== undefined && filter.status !== 'pending') return stored;
+    const windows = mergeWithGrid(run, stored, filter);
+    return filter.status === undefined ? windows : windows.filter((w) => w.status === filter.status);
+  }
+
+  private async queryWindows(runId: string, filter: WindowFilter): Promise<WindowRecord[]> {
     const names: Record<string, string> = { '#sk': 'sk' };
     const values: Record<string, unknown> = { ':pk': runKey(runId).pk };
     let keyCondition = 'pk = :pk AND begins_with(#sk, :win)';
@@ -177,7 +216,17 @@ export class RunStore {
     return windows;
   }
 
-  claimWindow(runId: string, start: Date | string, owner: string, opts: ClaimOptions): Promise<WindowRecord | null> {
+  /**
+   * `opts.window` (end, batch) lets the claim write the record of a window that has none yet
+   * (windows on demand); without it the run's grid is read to find them (one more read).
+   */
+  async claimWindow(runId: string, start: Date | string, owner: string, opts: ClaimOptions): Promise<WindowRecord | null> {
+    if (opts.window === undefined) {
+      const run = await this.getRun(runId);
+      const at = new Date(toIso(start));
+      const [g] = run?.windowsOnDemand ? gridWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize, { first: at, last: at }) : [];
+      if (g && g.start.getTime() === at.getTime()) opts = { ...opts, window: { end: g.end, batch: g.batch } };
+    }
     return claimWindow(this.doc, this.tableName, runId, start, owner, opts);
   }
 
@@ -194,9 +243,9 @@ export class RunStore {
     return new CountBuffer(this.doc, this.tableName, runId);
   }
 
-  /** running → pending while `owner` holds it: for a window whose worker is known dead (see window-transitions). */
-  releaseWindow(runId: string, start: Date | string, owner: string): Promise<boolean> {
-    return releaseWindow(this.doc, this.tableName, runId, start, owner);
+  /** running → pending (or `to`) while `owner` holds it: a window whose worker is known dead, or stopped at its time limit (see window-transitions). */
+  releaseWindow(runId: string, start: Date | string, owner: string, to?: ClaimableStatus): Promise<boolean> {
+    return releaseWindow(this.doc, this.tableName, runId, start, owner, to);
   }
 
   /** Windows a retry should run again: failed ones, and running ones whose lease expired before `now`. */

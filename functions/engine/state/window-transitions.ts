@@ -11,7 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { OperationError, UsageError, shortError } from '../errors.js';
-import { runKey, windowKey } from './keys.js';
+import { runKey, toIso, windowKey } from './keys.js';
 import { toWindowRecord, type WindowRecord, type WindowStatus } from './records.js';
 import type { CountSink } from './count-buffer.js';
 
@@ -25,6 +25,12 @@ export interface ClaimOptions {
   allow: readonly ClaimableStatus[];
   /** A worker's count buffer (count-buffer.ts); without one, counts are written per transition. */
   counts?: CountSink;
+  /**
+   * The window's end and batch: with them (and 'pending' allowed) a window that has no record
+   * yet (a run with windows on demand) is claimed by writing it. Two claimers of an unwritten
+   * window race on the same conditional write: one creates it, the other finds it running.
+   */
+  window?: { end: Date | string; batch: number };
 }
 
 const NAMES = { '#status': 'status' };
@@ -54,21 +60,24 @@ export async function claimWindow(doc: DynamoDBDocumentClient, table: string, ru
   opts.allow.forEach((s, i) => (allowValues[`:allow${i}`] = s));
   const expired = '(#status = :running AND leaseExpiresAt < :now)';
   const claimable = opts.allow.length === 0 ? expired : `(#status IN (${Object.keys(allowValues).join(', ')}) OR ${expired})`;
+  // An unwritten window is pending: claimable as such when its shape is known.
+  const create = opts.window !== undefined && opts.allow.includes('pending');
+  const shape = create ? { ':runId': runId, ':start': toIso(start), ':end': toIso(opts.window!.end), ':batch': opts.window!.batch, ':zero': 0 } : {};
   let old: Record<string, unknown> | undefined;
   const won = await conditional(async () => {
     const out = await doc.send(
       new UpdateCommand({
         TableName: table,
         Key: windowKey(runId, start),
-        UpdateExpression: 'SET #status = :running, leaseOwner = :owner, leaseExpiresAt = :until, updatedAt = :ts ADD attempts :one',
+        UpdateExpression: `SET #status = :running, leaseOwner = :owner, leaseExpiresAt = :until, updatedAt = :ts${create ? ', runId = :runId, #start = :start, #end = :end, #batch = :batch, #rows = if_not_exists(#rows, :zero)' : ''} ADD attempts :one`,
         // A live lease is never taken; an expired one is (its worker died or hung).
-        ConditionExpression: `attribute_exists(pk) AND ${claimable}`,
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: { ...allowValues, ':running': 'running', ':owner': owner, ':until': now + opts.leaseMs, ':ts': new Date(now).toISOString(), ':one': 1, ':now': now },
+        ConditionExpression: create ? `attribute_not_exists(pk) OR ${claimable}` : `attribute_exists(pk) AND ${claimable}`,
+        ExpressionAttributeNames: create ? { ...NAMES, '#start': 'start', '#end': 'end', '#batch': 'batch', '#rows': 'rows' } : NAMES,
+        ExpressionAttributeValues: { ...allowValues, ...shape, ':running': 'running', ':owner': owner, ':until': now + opts.leaseMs, ':ts': new Date(now).toISOString(), ':one': 1, ':now': now },
         ReturnValues: 'ALL_OLD',
       }),
     );
-    old = out.Attributes;
+    old = out.Attributes ?? (create ? { runId, start: toIso(start), end: toIso(opts.window!.end), batch: opts.window!.batch, status: 'pending', rows: 0 } : undefined);
   });
   if (!won || !old) return null;
   const from = old.status as WindowStatus;
@@ -97,14 +106,16 @@ export async function failWindow(doc: DynamoDBDocumentClient, table: string, run
 }
 
 /**
- * running → pending, only while `owner` still holds it: gives back a window whose worker is
- * known to be dead before its lease expires (the local CLI's state admits one process, so a
- * window found running there belongs to a killed one). The interrupted attempt stays counted.
+ * running → pending (or → `to`), only while `owner` still holds it: gives back a window whose
+ * worker is known to be dead before its lease expires (the local CLI's state admits one
+ * process, so a window found running there belongs to a killed one), or one an invocation
+ * stopped at its time limit (back to what the next invocation claims: pending, or failed
+ * on a retry). The interrupted attempt stays counted.
  */
-export async function releaseWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string): Promise<boolean> {
-  const values = { ':pending': 'pending', ':ts': new Date().toISOString() };
-  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :pending, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
-  if (done) await moveCount(doc, table, runId, 'running', 'pending', {});
+export async function releaseWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, to: ClaimableStatus = 'pending'): Promise<boolean> {
+  const values = { ':to': to, ':ts': new Date().toISOString() };
+  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :to, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
+  if (done) await moveCount(doc, table, runId, 'running', to, {});
   return done;
 }
 

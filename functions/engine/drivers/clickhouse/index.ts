@@ -1,7 +1,7 @@
 // The ClickHouse Driver: a server over HTTP or embedded chdb, both through one
 // @clickhouse/client ClickHouseClient. Each concern lives in its own file next to this one.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Driver, Executor, MigrationLock, QueryParams, Row, ScratchOptions, ScratchRef, ScratchSpace, TrackingRow } from '../driver.js';
+import type { Driver, Executor, MigrationLock, QueryParams, Row, ScratchOptions, StatementLimits, ScratchRef, ScratchSpace, TrackingRow } from '../driver.js';
 import { assertIdentifier } from '../driver.js';
 import type { LeaseProvider } from '../lease.js';
 import { OperationError } from '../../errors.js';
@@ -9,6 +9,7 @@ import { splitSqlStatements } from '../../sql-split.js';
 import { connectClickHouse, type ClickHouseTarget, type OpenedClient } from './connect.js';
 import { clientExecutor } from './executor.js';
 import { dropScratchDatabase, listScratchDatabases, openScratchDatabase } from './scratch.js';
+import { cancelStatements, isStatementTimeout, limitedExecutor } from './statement-limits.js';
 import { acquireMigrationLease } from './lock.js';
 import { SequenceClock, ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
@@ -54,6 +55,18 @@ class ClickHouseDriver implements Driver {
 
   async transaction<T>(_fn: (tx: Executor) => Promise<T>): Promise<T> {
     throw new OperationError('ClickHouse has no transactions');
+  }
+
+  withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
+    return fn(limitedExecutor(this.client, limits));
+  }
+
+  cancelStatements(labelPrefix: string): Promise<void> {
+    return cancelStatements(this.client, labelPrefix);
+  }
+
+  isStatementTimeout(error: unknown): boolean {
+    return isStatementTimeout(error);
   }
 
   splitStatements(sql: string): string[] {

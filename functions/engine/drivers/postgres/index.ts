@@ -5,10 +5,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { OperationError } from '../../errors.js';
 import { splitSqlStatements } from '../../sql-split.js';
-import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type ScratchOptions, type ScratchRef, type ScratchSpace, type TrackingRow } from '../driver.js';
+import { assertIdentifier, type Driver, type Executor, type MigrationLock, type QueryParams, type Row, type ScratchOptions, type StatementLimits, type ScratchRef, type ScratchSpace, type TrackingRow } from '../driver.js';
 import { connectPostgres, type PostgresTarget } from './connect.js';
 import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
+import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
@@ -107,6 +108,21 @@ class PostgresDriver implements Driver {
         await session.end().catch(() => undefined); // already broken or closing: nothing to report
       }
     }
+  }
+
+  withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
+    return this.transaction(async (tx) => {
+      await applyLimits(tx, limits);
+      return fn(tx);
+    });
+  }
+
+  cancelStatements(labelPrefix: string): Promise<void> {
+    return cancelStatements(this.executor, labelPrefix);
+  }
+
+  isStatementTimeout(error: unknown): boolean {
+    return isStatementTimeout(error);
   }
 
   private async newSession(): Promise<pg.Client> {

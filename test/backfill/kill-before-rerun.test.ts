@@ -1,0 +1,116 @@
+// Before a window runs again (here: an expired lease taken over), any earlier attempt's
+// statement still running for it is cancelled and gone. PostgreSQL: a real long INSERT in
+// another session, named as attempt 1 of the window names it, abandoned mid-way; without the
+// cancel it would commit after the re-run and duplicate the window's rows.
+// ClickHouse (embedded chdb serves one statement at a time per connection, so it cannot hold
+// the abandoned statement and the KILL at once): the KILL QUERY … SYNC the re-run issues is
+// proven to run there, and every window statement to carry its query id.
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseBackfillDefinition } from '../../functions/engine/backfill/definition.js';
+import { executeWindows } from '../../functions/engine/backfill/executor.js';
+import { planRun } from '../../functions/engine/backfill/plan.js';
+import { statementLabel, windowLabelPrefix } from '../../functions/engine/backfill/statement-label.js';
+import { loadMigrationSet } from '../../functions/engine/migrations/set.js';
+import { openDriver, withDriver } from '../../functions/engine/open-target.js';
+import { RunStore } from '../../functions/engine/state/run-store.js';
+import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
+import { SOURCE_START, migrationFiles } from './fixture-migrations.js';
+import { HOUR, cleanupTempDirs, inRanges, tableFacts, tempDir, writeMigrations } from './support.js';
+
+let fx: DynamoFixture;
+let server: TestPostgres;
+beforeAll(async () => {
+  [fx, server] = await Promise.all([startDynamoFixture(), startTestPostgres()]);
+});
+afterAll(async () => {
+  await Promise.all([fx?.close(), server?.stop()]);
+  cleanupTempDirs();
+});
+
+const FIRST_HOUR = Math.floor(SOURCE_START / HOUR) * HOUR + 2 * HOUR;
+const HOURS = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const names = (runId: string) => (w: { start: string; attempts: number }) => ({ label: statementLabel(runId, w.start, w.attempts), prefix: windowLabelPrefix(runId, w.start) });
+
+describe('kill before re-run', () => {
+  it('PostgreSQL: an abandoned attempt still inserting is cancelled before the window runs again; no duplicates', async () => {
+    const url = await server.createDatabase('kill_rerun');
+    const files = migrationFiles('postgres');
+    const set = loadMigrationSet(writeMigrations(tempDir('bf-kill-pg'), files));
+    const def = parseBackfillDefinition(files['0002_target.backfill.sql']!, { version: 2, name: 'target' });
+    const runs = new RunStore(fx.doc, await fx.freshTable());
+    await withDriver(url, async (driver) => {
+      for (const name of ['0001_source.up.sql', '0002_target.up.sql']) await driver.exec(files[name]!);
+      await planRun(driver, runs, set, { version: 2, from: new Date(FIRST_HOUR), to: new Date(FIRST_HOUR + HOURS * HOUR), concurrency: 1, runId: 'kill' });
+      const [first] = await runs.listWindows('kill');
+      // Attempt 1: its worker claims the window with a lease that ends at once, starts the
+      // window's INSERT in its own session, named as attempt 1, and is never heard of again.
+      const lost = await runs.claimWindow('kill', first!.start, 'lost-worker', { leaseMs: 1, allow: ['pending'] });
+      expect(lost).toMatchObject({ attempts: 1 });
+      const abandoned = new pg.Client({ connectionString: url });
+      await abandoned.connect();
+      const outcome = (async () => {
+        await abandoned.query('BEGIN');
+        await abandoned.query("SELECT set_config('application_name', $1, true)", [statementLabel('kill', first!.start, 1)]);
+        try {
+          await abandoned.query('INSERT INTO dst SELECT id, ts, v FROM src, (SELECT pg_sleep(60)) AS slow WHERE ts >= $1 AND ts < $2', [first!.start, first!.end]);
+          await abandoned.query('COMMIT');
+          return 'committed';
+        } catch (error) {
+          await abandoned.query('ROLLBACK').catch(() => undefined);
+          return (error as { code?: string }).code ?? 'error';
+        }
+      })();
+      const running = async () => (await driver.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE starts_with(application_name, {p}) AND state = 'active'", { p: windowLabelPrefix('kill', first!.start) }))[0]!.n;
+      while ((await running()) === 0) await sleep(20);
+
+      const result = await executeWindows(driver, runs, def, 2, { runId: 'kill', owner: 'next-worker', concurrency: 1, allow: ['pending'], statementLabel: names('kill') });
+      expect(result).toMatchObject({ succeeded: HOURS, failed: 0 });
+      // Cancelled (57014) or, left idle in its aborted transaction, terminated (57P01): never committed.
+      expect(['57014', '57P01']).toContain(await outcome);
+      await abandoned.end().catch(() => undefined);
+      expect(await running()).toBe(0);
+
+      const windows = await runs.listWindows('kill');
+      expect(windows.map((w) => [w.status, w.attempts])).toEqual([['succeeded', 2], ...Array.from({ length: HOURS - 1 }, () => ['succeeded', 1])]);
+      const range = inRanges('postgres', [[FIRST_HOUR, FIRST_HOUR + HOURS * HOUR]]);
+      expect(await tableFacts(driver, 'dst')).toEqual(await tableFacts(driver, 'src', range));
+    });
+  });
+
+  it('ClickHouse: the re-run kills by query id (KILL QUERY … SYNC runs on chdb) and its statements carry the window label', async () => {
+    const files = migrationFiles('clickhouse');
+    const url = `chdb:${join(tempDir('bf-kill-ch'), 'clickhouse')}`;
+    const set = loadMigrationSet(writeMigrations(tempDir('bf-kill-ch-m'), files));
+    const def = parseBackfillDefinition(files['0002_target.backfill.sql']!, { version: 2, name: 'target' });
+    const runs = new RunStore(fx.doc, await fx.freshTable());
+    const driver = await openDriver(parseTargetUrl(url));
+    try {
+      for (const name of ['0001_source.up.sql', '0002_target.up.sql']) for (const sql of driver.splitStatements(files[name]!)) await driver.exec(sql);
+      await planRun(driver, runs, set, { version: 2, from: new Date(FIRST_HOUR), to: new Date(FIRST_HOUR + HOURS * HOUR), concurrency: 1, runId: 'kill-ch' });
+      const [first] = await runs.listWindows('kill-ch');
+      await runs.claimWindow('kill-ch', first!.start, 'lost-worker', { leaseMs: 1, allow: ['pending'] });
+      await sleep(5);
+      const seen: string[] = [];
+      const result = await executeWindows(driver, runs, def, 2, {
+        runId: 'kill-ch', owner: 'next-worker', concurrency: 1, allow: ['pending'],
+        statementLabel: (w) => {
+          const n = names('kill-ch')(w);
+          seen.push(n.label);
+          return n;
+        },
+      });
+      expect(result).toMatchObject({ succeeded: HOURS, failed: 0 });
+      expect(seen[0]).toBe(statementLabel('kill-ch', first!.start, 2));
+      await driver.cancelStatements(windowLabelPrefix('kill-ch', first!.start)); // nothing left to kill: returns
+      const range = inRanges('clickhouse', [[FIRST_HOUR, FIRST_HOUR + HOURS * HOUR]]);
+      expect(await tableFacts(driver, 'dst')).toEqual(await tableFacts(driver, 'src', range));
+    } finally {
+      await driver.close();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+// The child loop of the Map (RunWindowBatch ⇄ BatchMore) with functions whose timeout is
+// shorter than a few windows: every window sleeps a fixed time on the server (sleepEachRow),
+// so a batch cannot fit one invocation; it must take several, and still run every window
+// exactly once with exact counts. No assertion reads a clock: the lower bound on the number
+// of invocations follows from the sleep alone.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FinalizeOutput } from '../../functions/engine/service/types.js';
+import { FROM, startHarness, type Harness } from './fixture.js';
+
+const HOURS = 24;
+const TO = new Date(Date.parse(FROM) + HOURS * 3_600_000).toISOString();
+const ROWS_PER_HOUR = 20; // the fixture's events: one every 180 s
+const SLEEP_PER_ROW_S = 0.015; // ≥ 300 ms per window, on any machine
+const FUNCTION_TIMEOUT_MS = 2000;
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    '0003_slow_copy.up.sql': "CREATE TABLE slow_copy (ts DateTime64(3, 'UTC'), id UInt64) ENGINE = MergeTree PARTITION BY toDate(ts) ORDER BY ts;",
+    '0003_slow_copy.backfill.sql': [
+      '-- window: 1h', '-- target: slow_copy', '-- time-column: ts', `-- from: ${FROM}`, `-- to: ${TO}`,
+      '-- source-count: SELECT count() FROM events WHERE ts >= {window_start} AND ts < {window_end}',
+      `INSERT INTO slow_copy SELECT ts, id + sleepEachRow(${SLEEP_PER_ROW_S}) FROM events`,
+      'WHERE ts >= {window_start} AND ts < {window_end}',
+      'SETTINGS max_block_size = 1',
+    ].join('\n'),
+  });
+});
+afterAll(async () => h?.close());
+
+describe('window batches within a function timeout', () => {
+  it('loops RunWindowBatch until the batch is done: many invocations, every window once, exact counts', async () => {
+    const r = await h.execute({ action: 'backfill', target: 'local', version: 3, concurrency: 1 }, 'budget', { functionTimeoutMs: FUNCTION_TIMEOUT_MS });
+    expect(r.status, JSON.stringify(r.error)).toBe('SUCCEEDED');
+    const fin = ((r.output ?? r.lastStateInput) as { finalize: FinalizeOutput }).finalize;
+    expect(fin).toMatchObject({ status: 'succeeded', windows: { total: HOURS, succeeded: HOURS, failed: 0, pending: 0 }, rows: HOURS * ROWS_PER_HOUR });
+
+    // One batch (24 windows); an invocation holds at most timeout / min window + 1 of them.
+    const perInvocation = Math.floor(FUNCTION_TIMEOUT_MS / (ROWS_PER_HOUR * SLEEP_PER_ROW_S * 1000)) + 1;
+    const invocations = r.statesEntered.filter((s) => s === 'RunWindowBatch').length;
+    expect(invocations).toBeGreaterThanOrEqual(Math.ceil(HOURS / perInvocation));
+    expect(r.statesEntered.filter((s) => s === 'BatchMore')).toHaveLength(invocations);
+    expect(r.statesEntered).toContain('BatchDone');
+
+    const windows = await h.env.runs.listWindows('budget');
+    expect(windows).toHaveLength(HOURS);
+    expect(windows.every((w) => w.status === 'succeeded' && w.attempts === 1 && w.rows === ROWS_PER_HOUR && w.sourceRows === ROWS_PER_HOUR)).toBe(true);
+    const copied = await h.withDriver(async (d) => (await d.query<{ n: number; u: number }>('SELECT count() AS n, uniqExact(id) AS u FROM slow_copy'))[0]);
+    expect(copied).toEqual({ n: HOURS * ROWS_PER_HOUR, u: HOURS * ROWS_PER_HOUR });
+  });
+});
