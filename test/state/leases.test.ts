@@ -6,6 +6,7 @@ import { DynamoLeaseProvider } from '../../functions/engine/state/leases.js';
 import { lockKey } from '../../functions/engine/state/keys.js';
 import { LockBusyError } from '../../functions/engine/errors.js';
 import { startDynamoFixture, type DynamoFixture } from './dynamo-fixture.js';
+import { scrubbedEnv } from '../support/env.js';
 
 let fx: DynamoFixture;
 beforeAll(async () => {
@@ -27,7 +28,7 @@ async function holdInChild(table: string, key: string, owner: string, ttlMs: num
   const script = fileURLToPath(new URL('./fixtures/hold-lease.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, fx.local.endpoint, table, key, owner, String(ttlMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: scrubbedEnv(),
   });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve());

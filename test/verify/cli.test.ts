@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDriver } from '../../functions/engine/open-target.js';
 import { openStateStore } from '../../functions/cli/state.js';
 import { splitSqlStatements } from '../../functions/engine/sql-split.js';
+import { scrubbedEnv } from '../support/env.js';
 import { SEED_002_MIGRATIONS, buildSeed002, insertGauges } from './seed-002.js';
 
 let dir: string;
@@ -18,7 +19,7 @@ interface Run { code: number; stdout: string; stderr: string }
 
 function hourglass(...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [resolve('bin/hourglass.mjs'), '--state', join(dir, 'state'), ...args], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [resolve('bin/hourglass.mjs'), '--state', join(dir, 'state'), ...args], { env: scrubbedEnv(), maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
