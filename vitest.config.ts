@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { scrubProcessEnv } from './test/support/env.js';
+
+// No inherited HOURGLASS_* / AWS_* variable may point a test at a real account: removed here,
+// in vitest's main process, before the global setup and before the fork workers (which
+// inherit this environment) start. Children started by tests use scrubbedEnv() as well.
+scrubProcessEnv();
 
 // Every test file runs in its own process: embedded ClickHouse (chdb) allows one data
 // directory per process, and dynalite's on-disk mode the same.
@@ -12,7 +18,5 @@ export default defineConfig({
     hookTimeout: 120_000,
     globalSetup: ['test/support/global-setup.ts'],
     reporters: ['default'],
-    // The AWS SDK prints a multi-line notice about Node 20 in every process; it is noise here.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -7,6 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { scrubbedEnv } from '../support/env.js';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,7 +77,7 @@ function globalArgs(ws: Workspace): string[] {
 /** Runs the bundled CLI to completion; never rejects on a non-zero exit. */
 export function cli(ws: Workspace, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [BIN, ...globalArgs(ws), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...globalArgs(ws), ...args], { cwd: repoRoot, env: scrubbedEnv(env), maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);
       resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
     });
@@ -85,7 +86,7 @@ export function cli(ws: Workspace, args: string[], env: Record<string, string> =
 
 /** The CLI as a live child (for the SIGKILL test); stderr is handed to `onStderr` as it arrives. */
 export function spawnCli(ws: Workspace, args: string[], onStderr: (chunk: string) => void): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [BIN, ...globalArgs(ws), ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...globalArgs(ws), ...args], { cwd: repoRoot, env: scrubbedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', onStderr);
   child.stdout!.resume();

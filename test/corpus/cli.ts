@@ -1,6 +1,7 @@
 // Runs the bundled CLI as a user would (bin/hourglass.mjs), capturing output and exit code.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scrubbedEnv } from '../support/env.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/hourglass.mjs', import.meta.url));
 
@@ -12,7 +13,7 @@ export interface CliResult {
 
 export function hourglass(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: scrubbedEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -13,6 +13,7 @@ import { bindParams } from '../../functions/engine/drivers/clickhouse/params.js'
 import { countRows, sortingKeyInfo, tableExists } from '../../functions/engine/drivers/clickhouse/introspect-basics.js';
 import { ConnectionError, LockBusyError, OperationError, UsageError } from '../../functions/engine/errors.js';
 import { parseTargetUrl } from '../../functions/engine/target-url.js';
+import { scrubbedEnv } from '../support/env.js';
 
 const run = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -217,7 +218,7 @@ describe('connections', () => {
       } catch (e) {
         console.log(JSON.stringify({ name: e.name, message: e.message }));
       }`;
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { cwd: repoRoot, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', child], { cwd: repoRoot, env: scrubbedEnv(), timeout: 60_000 });
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
       name: 'ConnectionError',
       message: `embedded ClickHouse data directory ${dir} is in use by another process (one process owns a chdb directory at a time)`,

@@ -12,6 +12,7 @@ import { stopStaleEmbeddedPostgres } from '../../functions/engine/embedded/postg
 import { ConnectionError, LockBusyError } from '../../functions/engine/errors.js';
 import { parseTargetUrl, type TargetUrl } from '../../functions/engine/target-url.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { scrubbedEnv } from '../support/env.js';
 
 type PgTarget = Extract<TargetUrl, { engine: 'postgres' }>;
 const target = (url: string) => parseTargetUrl(url) as PgTarget;
@@ -194,7 +195,7 @@ describe('pg-embedded:<dir>', () => {
 
   /** Starts the embedded server in a separate Node process that never stops it. */
   async function holdInChild(dataDir: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/hold-embedded-postgres.ts'), dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/hold-embedded-postgres.ts'), dataDir], { env: scrubbedEnv(), stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       child.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().startsWith('ready')) resolve(); });
       child.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));

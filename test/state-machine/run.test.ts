@@ -1,6 +1,6 @@
 // The synthesized state machine run locally (aws-local-stepfunctions), Tasks bound to the
 // Lambda handlers' code, on embedded ClickHouse and dynalite: the paths an operator meets.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FinalizeOutput } from '../../functions/engine/service/types.js';
 import { FROM, TO, startHarness, stateNames, type Harness } from './fixture.js';
 
@@ -9,10 +9,33 @@ const HOURS = (Date.parse(TO) - Date.parse(FROM)) / 3_600_000;
 
 beforeAll(async () => {
   h = await startHarness({ '0003_broken.up.sql': 'CREATE TABLE broken (x UInt8) ENGINE = MergeTree ORDER BY x;\nSELECT * FROM no_such_table;' });
+  // The tables every test reads or seeds (events, failing_hours, events_copy), whichever test runs first.
+  const setup = await h.execute({ action: 'apply', target: 'local', version: 2 }, 'setup-apply');
+  expect(setup.status, JSON.stringify(setup.error)).toBe('SUCCEEDED');
 });
 afterAll(async () => h?.close());
+// Each test starts from an empty copy and no failing hours, whatever ran before it.
+beforeEach(async () => {
+  await h.withDriver(async (d) => {
+    await d.exec('TRUNCATE TABLE events_copy');
+    await d.exec('TRUNCATE TABLE failing_hours');
+  });
+});
 
 const finalizeOf = (r: { output: unknown; lastStateInput?: unknown }) => ((r.output ?? r.lastStateInput) as { finalize: FinalizeOutput }).finalize;
+const hour = (n: number) => new Date(Date.parse(FROM) + n * 3_600_000).toISOString();
+const failHours = (...starts: string[]) => h.withDriver((d) => d.exec(`INSERT INTO failing_hours VALUES ${starts.map((s) => `('${s.slice(0, 19).replace('T', ' ')}')`).join(', ')}`));
+
+/** Runs a retry while the state table's getRun fails (fault injection on the real store, not a mock of it). */
+async function retryWithUnreachableState(runId: string, executionName: string) {
+  const original = h.env.runs;
+  h.env.runs = Object.create(original, { getRun: { value: async () => { throw new Error('state table unreachable'); } } });
+  try {
+    return await h.execute({ action: 'retry', target: 'local', runId }, executionName);
+  } finally {
+    h.env.runs = original;
+  }
+}
 
 describe('state machine, run locally', () => {
   it('refuses input without action/target before any Task runs', async () => {
@@ -34,17 +57,13 @@ describe('state machine, run locally', () => {
   });
 
   it('respects concurrency 1', async () => {
-    await h.withDriver((d) => d.exec('TRUNCATE TABLE events_copy'));
     const r = await h.execute({ action: 'backfill', target: 'local', version: 2, concurrency: 1 }, 'serial');
     expect(r.status).toBe('SUCCEEDED');
     expect(r.peakConcurrency.RunWindowBatch).toBe(1);
   });
 
   it('ends partial when windows fail, records them, and retry re-runs only those', async () => {
-    await h.withDriver(async (d) => {
-      await d.exec('TRUNCATE TABLE events_copy');
-      await d.exec("INSERT INTO failing_hours VALUES ('2024-03-01 05:00:00'), ('2024-03-03 17:00:00'), ('2024-03-05 23:00:00')");
-    });
+    await failHours('2024-03-01T05:00:00Z', '2024-03-03T17:00:00Z', '2024-03-05T23:00:00Z');
     const first = await h.execute({ action: 'backfill', target: 'local', version: 2, concurrency: 3 }, 'partial');
     expect(first.status).toBe('FAILED');
     expect(first.error?.name).toBe('RunPartiallyFailed');
@@ -77,18 +96,11 @@ describe('state machine, run locally', () => {
   });
 
   it('ends in FinalizeFailed when finalize itself cannot record the outcome', async () => {
-    const runs = h.env.runs;
-    // Fault injection on the real store (not a mock of it): the state table becomes unreachable.
-    const broken = Object.create(runs, { getRun: { value: async () => { throw new Error('state table unreachable'); } } });
-    const original = h.env.runs;
-    h.env.runs = broken;
-    try {
-      const r = await h.execute({ action: 'retry', target: 'local', runId: 'partial' }, 'finalize-fails');
-      expect(r.status).toBe('FAILED');
-      expect(r.error?.name).toBe('FinalizeFailed');
-    } finally {
-      h.env.runs = original;
-    }
+    const base = await h.execute({ action: 'backfill', target: 'local', version: 2, from: FROM, to: hour(2), runId: 'finalize-base' }, 'finalize-base');
+    expect(base.status, JSON.stringify(base.error)).toBe('SUCCEEDED');
+    const r = await retryWithUnreachableState('finalize-base', 'finalize-fails');
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).toBe('FinalizeFailed');
   });
 
   it('verify-only runs go straight to Verify', async () => {
@@ -96,8 +108,27 @@ describe('state machine, run locally', () => {
     expect(r.statesEntered.slice(0, 4)).toEqual(['ValidateInput', 'PrepareRun', 'RouteAction', 'Verify']);
   });
 
-  it('every state of the definition was entered by some test above', () => {
+  it('every state of the definition is entered by one of these executions', async () => {
+    // Short ranges: the paths matter here, not the volume (the tests above check that).
+    const entered = new Set<string>();
+    const run = async (input: object, name: string) => {
+      const r = await h.execute(input, name);
+      for (const state of r.statesEntered) entered.add(state);
+      return r;
+    };
+    expect((await run({ target: 'local' }, 'cover-invalid')).error?.name).toBe('InvalidInput');
+    await failHours(hour(1));
+    const partial = await run({ action: 'backfill', target: 'local', version: 2, from: FROM, to: hour(3), runId: 'cover-partial', concurrency: 2 }, 'cover-partial');
+    expect(partial.error?.name, JSON.stringify(partial.error)).toBe('RunPartiallyFailed');
+    await h.withDriver((d) => d.exec('TRUNCATE TABLE failing_hours'));
+    expect((await run({ action: 'retry', target: 'local', runId: 'cover-partial' }, 'cover-retry')).status).toBe('SUCCEEDED');
+    expect((await run({ action: 'apply', target: 'local' }, 'cover-apply-fails')).error?.name).toBe('RunFailed');
+    expect((await run({ action: 'verify', target: 'local' }, 'cover-verify')).statesEntered).toContain('Verify');
+    const finalizeFails = await retryWithUnreachableState('cover-partial', 'cover-finalize-fails');
+    for (const state of finalizeFails.statesEntered) entered.add(state);
+    expect(finalizeFails.error?.name).toBe('FinalizeFailed');
+
     const all = stateNames(h.definition as never);
-    expect(all.filter((name) => !h.entered.has(name))).toEqual([]);
-  });
+    expect(all.filter((name) => !entered.has(name))).toEqual([]);
+  }, 600_000); // six executions: a limit for a hung run, not a measure of speed
 });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalDynamo } from '../../functions/engine/state/local-dynamo.js';
+import { scrubbedEnv } from '../support/env.js';
 import { createDocumentClient, ensureTable } from '../../functions/engine/state/client.js';
 import { RunStore } from '../../functions/engine/state/run-store.js';
 import { newRun, hourlyPlan } from './run-fixture.js';
@@ -21,7 +22,7 @@ function openInChild(dir?: string): Promise<{ out: Record<string, unknown>; code
     execFile(
       process.execPath,
       ['--import', 'tsx', childScript, ...(dir === undefined ? [] : [dir])],
-      { timeout: 30_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      { timeout: 30_000, env: scrubbedEnv() },
       (error, stdout, stderr) => {
         const line = stdout.trim().split('\n').pop() ?? '';
         try {

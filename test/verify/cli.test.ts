@@ -9,32 +9,41 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDriver } from '../../functions/engine/open-target.js';
 import { openStateStore } from '../../functions/cli/state.js';
 import { splitSqlStatements } from '../../functions/engine/sql-split.js';
+import { scrubbedEnv } from '../support/env.js';
 import { SEED_002_MIGRATIONS, buildSeed002, insertGauges } from './seed-002.js';
 
 let dir: string;
-let migrations: string;
 
 interface Run { code: number; stdout: string; stderr: string }
 
 function hourglass(...args: string[]): Promise<Run> {
   return new Promise((done) => {
-    execFile(process.execPath, [resolve('bin/hourglass.mjs'), '--state', join(dir, 'state'), ...args], { maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [resolve('bin/hourglass.mjs'), '--state', join(dir, 'state'), ...args], { env: scrubbedEnv(), maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
       done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
 }
 
-const seed = () => hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, 'verify');
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hourglass-verify-cli-'));
-  migrations = join(dir, 'migrations');
-  cpSync(SEED_002_MIGRATIONS, migrations, { recursive: true });
-  // Built here, then closed: the CLI process opens the directory itself.
-  await withDriver(`chdb:${join(dir, 'seed')}`, async (driver) => {
+let seeded = 0;
+/** A fresh copy of the seed-002 database (built here, then closed: the CLI process opens the directory itself). */
+async function seedDatabase(): Promise<string> {
+  const url = `chdb:${join(dir, `seed-${++seeded}`)}`;
+  await withDriver(url, async (driver) => {
     await buildSeed002(driver);
     await insertGauges(driver, new Date());
   });
+  return url;
+}
+
+/** A migrations folder of its own (a test that writes into it leaves the others' untouched). */
+function ownMigrations(from: string, name: string): string {
+  const copy = join(dir, name);
+  cpSync(from, copy, { recursive: true });
+  return copy;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hourglass-verify-cli-'));
 });
 
 afterAll(() => {
@@ -43,7 +52,7 @@ afterAll(() => {
 
 describe('hourglass verify', () => {
   it('--json: exit 1 on drift, {clean, differences[{kind, object, expected, actual, severity}]}', async () => {
-    const run = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, '--json', 'verify');
+    const run = await hourglass('--url', await seedDatabase(), '--migrations', SEED_002_MIGRATIONS, '--json', 'verify');
     expect(run.code).toBe(1);
     const out = JSON.parse(run.stdout) as { clean: boolean; differences: Record<string, unknown>[]; data: { ok: boolean } };
     expect(out.clean).toBe(false);
@@ -56,7 +65,7 @@ describe('hourglass verify', () => {
   });
 
   it('--repair-sql: the script alone on stdout, the report on stderr', async () => {
-    const run = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, 'verify', '--repair-sql');
+    const run = await hourglass('--url', await seedDatabase(), '--migrations', SEED_002_MIGRATIONS, 'verify', '--repair-sql');
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^-- Repair of schema drift/);
     expect(run.stdout).toContain('ALTER TABLE NodeMetrics ADD COLUMN IF NOT EXISTS network_transmit_bytes_per_sec Float64 DEFAULT 0');
@@ -65,25 +74,27 @@ describe('hourglass verify', () => {
   });
 
   it('--write saves the next migration; once it has run, what is left needs rebuilds and --write refuses', async () => {
-    const sql = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, 'verify', '--repair-sql');
-    const write = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, 'verify', '--write');
+    const url = await seedDatabase();
+    const migrations = ownMigrations(SEED_002_MIGRATIONS, 'write-migrations');
+    const sql = await hourglass('--url', url, '--migrations', migrations, 'verify', '--repair-sql');
+    const write = await hourglass('--url', url, '--migrations', migrations, 'verify', '--write');
     expect(write.code).toBe(1);
     const file = join(migrations, '0004_repair_schema_drift.up.sql');
     expect(write.stderr).toContain(`wrote ${file}`);
     expect(readFileSync(file, 'utf8')).toBe(sql.stdout);
     // This database was built by hand (no tracking table), so the operator runs the file by hand.
     expect(write.stderr).toMatch(/warning: no migrations are recorded on the target/);
-    await withDriver(`chdb:${join(dir, 'seed')}`, async (driver) => {
+    await withDriver(url, async (driver) => {
       for (const statement of splitSqlStatements(readFileSync(file, 'utf8'), 'clickhouse')) await driver.exec(statement);
     });
     rmSync(file);
 
-    const after = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, '--json', 'verify');
+    const after = await hourglass('--url', url, '--migrations', migrations, '--json', 'verify');
     expect(after.code).toBe(1);
     const kinds = new Set((JSON.parse(after.stdout) as { differences: { kind: string }[] }).differences.map((d) => d.kind));
     expect([...kinds].sort()).toEqual(['engine', 'index_name', 'missing_index', 'sorting_key']);
 
-    const refuse = await hourglass('--url', `chdb:${join(dir, 'seed')}`, '--migrations', migrations, 'verify', '--write');
+    const refuse = await hourglass('--url', url, '--migrations', migrations, 'verify', '--write');
     expect(refuse.code).toBe(1);
     expect(refuse.stderr).toContain('nothing to write: what differs needs a rebuild');
     expect(readdirSync(migrations).filter((f) => f.includes('repair'))).toEqual([]);
@@ -91,8 +102,7 @@ describe('hourglass verify', () => {
 
   it('on a tracked database, --write then apply brings it back to clean', async () => {
     const url = `chdb:${join(dir, 'tracked')}`;
-    const own = join(dir, 'tracked-migrations');
-    cpSync(resolve('migrations/clickhouse'), own, { recursive: true });
+    const own = ownMigrations(resolve('migrations/clickhouse'), 'tracked-migrations');
     expect((await hourglass('--url', url, '--migrations', own, 'apply')).code).toBe(0);
     await withDriver(url, async (driver) => {
       await driver.exec('ALTER TABLE traces MODIFY COLUMN Duration Int32');
@@ -134,7 +144,8 @@ describe('hourglass verify', () => {
     } finally {
       await state.close();
     }
-    const url = `chdb:${join(dir, 'demo')}`;
+    const url = `chdb:${join(dir, 'runs')}`;
+    expect((await hourglass('--url', url, '--migrations', resolve('migrations/clickhouse'), 'apply')).code).toBe(0);
     const run = await hourglass('--url', url, '--migrations', resolve('migrations/clickhouse'), 'verify', '--run-id', 'bf-1');
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('run bf-1 (planned): 3 window(s) with a source count checked, 1 mismatched, 0 not succeeded');
@@ -143,6 +154,6 @@ describe('hourglass verify', () => {
     const unknown = await hourglass('--url', url, '--migrations', resolve('migrations/clickhouse'), 'verify', '--run-id', 'nope');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('run nope does not exist');
-    expect(existsSync(join(dir, 'demo'))).toBe(true);
+    expect(existsSync(join(dir, 'runs'))).toBe(true);
   });
 });

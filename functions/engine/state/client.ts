@@ -15,13 +15,21 @@ export async function createDocumentClient(options: DocumentClientOptions = {}):
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/lib-dynamodb'),
   ]);
-  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const client = new DynamoDBClient(
     options.endpoint === undefined
-      ? { region }
-      : // A local server checks no signature, but the SDK refuses to send unsigned requests:
-        // static placeholder credentials keep it from searching the machine for real ones.
-        { region, endpoint: options.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } },
+      ? { region: options.region ?? process.env.AWS_REGION ?? 'us-east-1' }
+      : // A local server (dynalite) must never be confused with an account: everything the SDK
+        // would otherwise read from AWS_* variables or ~/.aws (profile, keys, region, an
+        // AWS_ENDPOINT_URL*, FIPS/dual-stack or account-id endpoint modes) is pinned here. It
+        // checks no signature, but the SDK refuses to send unsigned requests: placeholder keys.
+        {
+          region: options.region ?? 'us-east-1',
+          endpoint: options.endpoint,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          useFipsEndpoint: false,
+          useDualstackEndpoint: false,
+          accountIdEndpointMode: 'disabled',
+        },
   );
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

@@ -26,7 +26,10 @@ export interface OpenedClient {
 }
 
 // 64-bit integers as JSON numbers, not quoted strings: counts and versions stay numbers.
-export const CLICKHOUSE_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 0 };
+// Hourly windows, {cutover} and every time read back are UTC: the session agrees, whatever the
+// server's (or, for chdb, the process's) time zone, so a DateTime without its own zone prints
+// and parses as UTC (a New York server would otherwise shift a derived range by five hours).
+export const CLICKHOUSE_SETTINGS: ClickHouseSettings = { output_format_json_quote_64bit_integers: 0, session_timezone: 'UTC' };
 
 type ChdbClientConnection = NonNullable<ClickHouseClientConfigOptions['connection']>;
 
