@@ -8,7 +8,7 @@ import { RunStore } from '../../functions/engine/state/run-store.js';
 import { LOCAL_STATE_MACHINE_ARN, startDeployedHost, type DeployedHost } from '../../functions/local/deployed/deployed-host.js';
 import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from '../../functions/local/deployed/step-functions-endpoint.js';
 import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
-import { hourlyPlan, newRun } from '../state/run-fixture.js';
+import { newRun, seedPartialRun as seedPartialRunIn } from '../state/run-fixture.js';
 import { SYNTH_TIMEOUT_MS, cloudAssembly, restEvent } from './support.js';
 
 let fx: DynamoFixture;
@@ -50,17 +50,7 @@ async function call(event: Record<string, unknown>, on: DeployedHost = host): Pr
 
 const executionsNamed = (name: string) => sfn.executions.filter((e) => e.name === name);
 
-/** A planned run of 6 hourly windows: windows 1 and 4 failed, the others succeeded. */
-async function seedPartialRun(runId: string): Promise<void> {
-  await store.createRun(newRun(runId, { windowCount: 6, batchSize: 3 }));
-  const plan = hourlyPlan(6, undefined, 3);
-  await store.putWindows(runId, plan);
-  for (const [i, w] of plan.entries()) {
-    await store.claimWindow(runId, w.start, 'worker-1', { leaseMs: 60_000, allow: ['pending'] });
-    if (i === 1 || i === 4) await store.failWindow(runId, w.start, 'worker-1', { error: new Error('boom'), durationMs: 5 });
-    else await store.completeWindow(runId, w.start, 'worker-1', { rows: 10, durationMs: 5 });
-  }
-}
+const seedPartialRun = (runId: string) => seedPartialRunIn(store, runId);
 
 describe('POST /runs', () => {
   it('202: starts an execution through the Step Functions API with the validated input', async () => {

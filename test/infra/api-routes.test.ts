@@ -8,7 +8,7 @@ import { RunStore } from '../../functions/engine/state/run-store.js';
 import { handleApiRequest, type ApiDeps } from '../../functions/handlers/api-routes.js';
 import type { ApiRequest } from '../../functions/handlers/api-http.js';
 import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
-import { hourlyPlan, newRun } from '../state/run-fixture.js';
+import { hourlyPlan, newRun, seedPartialRun as seedPartialRunIn } from '../state/run-fixture.js';
 
 const SM = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Runs';
 
@@ -89,17 +89,7 @@ async function call(req: ApiRequest): Promise<{ status: number; body: Record<str
   return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, unknown> };
 }
 
-/** A planned run of 6 hourly windows: windows 1 and 4 failed, the others succeeded. */
-async function seedPartialRun(runId: string): Promise<void> {
-  await store.createRun(newRun(runId, { windowCount: 6, batchSize: 3 }));
-  const plan = hourlyPlan(6, undefined, 3);
-  await store.putWindows(runId, plan);
-  for (const [i, w] of plan.entries()) {
-    await store.claimWindow(runId, w.start, 'worker-1', { leaseMs: 60_000, allow: ['pending'] });
-    if (i === 1 || i === 4) await store.failWindow(runId, w.start, 'worker-1', { error: new Error('boom'), durationMs: 5 });
-    else await store.completeWindow(runId, w.start, 'worker-1', { rows: 10, durationMs: 5 });
-  }
-}
+const seedPartialRun = (runId: string) => seedPartialRunIn(store, runId);
 
 describe('POST /runs', () => {
   it('starts an execution with the validated input, named by a new run id', async () => {
