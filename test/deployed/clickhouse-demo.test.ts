@@ -51,7 +51,7 @@ it('apply, backfill with exact counts, verify and swap, all through the bundles 
     expect(run!.windows!.succeeded).toBe(run!.windows!.total);
     expect(run!.windows!.total).toBeGreaterThanOrEqual(48);
     expect(backfill.status).toBe('SUCCEEDED');
-    expect(new Set(backfill.statesEntered)).toEqual(new Set(['ValidateInput', 'PrepareRun', 'RouteAction', 'Apply', 'NeedsBackfill', 'Plan', 'BackfillWindows', 'RunWindowBatch', 'Verify', 'Finalize', 'RunOutcome', 'RunSucceeded']));
+    expect(new Set(backfill.statesEntered)).toEqual(new Set(['ValidateInput', 'PrepareRun', 'RouteAction', 'Apply', 'NeedsBackfill', 'Plan', 'BackfillWindows', 'RunWindowBatch', 'BatchMore', 'BatchDone', 'Verify', 'Finalize', 'RunOutcome', 'RunSucceeded']));
     // The Map ran batches in parallel: each in its own execution environment of the window function.
     expect(second.stack.host.fn('window').coldStarts).toBeGreaterThan(1);
 
