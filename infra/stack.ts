@@ -4,6 +4,7 @@
 import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { STATE } from './state-names.js';
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from './function-timeouts.js';
@@ -107,6 +108,11 @@ export class HourglassStack extends Stack {
     // Throttle: find the Map run of a run's execution and set its concurrency (UpdateMapRun).
     api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:ListMapRuns'], resources: [this.formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
     api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:UpdateMapRun'], resources: [this.formatArn({ service: 'states', resource: 'mapRun', resourceName: `${stateMachine.stateMachineName}/*:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
+    NagSuppressions.addResourceSuppressions(api.role, [{
+      id: 'AwsSolutions-IAM5',
+      reason: "Throttle finds the Map run of a run's execution (ListMapRuns on executions of this state machine: their names are run ids) and sets its concurrency (UpdateMapRun on this state machine's Map runs, whose ids Step Functions generates): nothing outside this state machine is reachable.",
+      appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:(execution|mapRun):<RunsStateMachine[0-9A-F]{8}\\.Name>(:|\\/)\\*(:\\*)?$/' }],
+    }], true);
     // Pause and throttle write the run's valve attribute and nothing else: the API stays read-only on every other attribute.
     api.role.addToPolicy(new iam.PolicyStatement({
       actions: ['dynamodb:UpdateItem'],
