@@ -20,7 +20,12 @@ export async function openDriver(target: TargetUrl, options: OpenOptions = {}): 
 /** Opens `target`, runs `fn` and always closes the driver (chdb: one directory per process, so short looks must let go). */
 export async function withDriver<T>(target: string | TargetUrl, fn: (driver: Driver) => Promise<T>, options: OpenOptions = {}): Promise<T> {
   const { parseTargetUrl } = await import('./target-url.js');
-  const driver = await openDriver(typeof target === 'string' ? parseTargetUrl(target) : target, options);
+  return withOpenedDriver(() => openDriver(typeof target === 'string' ? parseTargetUrl(target) : target, options), fn);
+}
+
+/** Like withDriver, with the caller's way of opening (e.g. one that retries with fresh credentials). */
+export async function withOpenedDriver<T>(open: () => Promise<Driver>, fn: (driver: Driver) => Promise<T>): Promise<T> {
+  const driver = await open();
   try {
     return await fn(driver);
   } finally {

@@ -12,7 +12,7 @@ import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
 import { Migrator } from '../migrator/index.js';
 import { isAuthenticationFailure } from '../drivers/auth-failure.js';
-import { openDriver } from '../open-target.js';
+import { openDriver, withOpenedDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import { runValve } from '../backfill/valve.js';
@@ -31,14 +31,7 @@ async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Dr
   const resolved = await env.resolveTarget(name);
   const set = loadMigrationSet(resolved.migrationsDir);
   const open = () => openWithFreshCredentials(env, name, resolved.url);
-  if (!env.openTargets) {
-    const driver = await open();
-    try {
-      return await fn(driver, set);
-    } finally {
-      await driver.close();
-    }
-  }
+  if (!env.openTargets) return withOpenedDriver(open, (driver) => fn(driver, set));
   let driver = env.openTargets.get(name);
   if (!driver) {
     driver = open();
