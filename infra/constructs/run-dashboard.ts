@@ -9,10 +9,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { WINDOW_FINISHED } from '../../functions/handlers/log-messages.js';
 import { executionMetrics, handlerMetric, rowsPerSecond } from './run-metrics.js';
-
-/** The log line window.ts writes per window; the query below reads its fields. */
-export const WINDOW_FINISHED = 'window finished';
 
 export const SLOWEST_WINDOWS_QUERY = [
   'fields @timestamp, runId, windowStart, status, rows, durationMs',
