@@ -11,7 +11,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/engine/state/keys.js';
 import type { RunAlerts } from './run-alerts.js';
-import { PERIOD, executionMetrics, handlerMetric } from './run-metrics.js';
+import { PERIOD, handlerMetric } from './run-metrics.js';
 
 export interface ServiceAlarmsProps {
   alerts: RunAlerts;
@@ -80,8 +80,7 @@ export class ServiceAlarms extends Construct {
     alerts.warn(alarm('VerifyFailed', handlerMetric(this, 'VerifyFailed'), 'Verify found drift or window count mismatches, or could not run (unverified): read the run record or the Verify output; hourglass verify --repair-sql shows the fix'));
 
     // Dashboard only: the ExecutionFailed rule pages once per run already.
-    const executions = executionMetrics(props.stateMachine);
-    alarm('FailedExecutions', executions.failed, 'Hourglass runs failed or partially failed (not paging: the ExecutionFailed rule pages once per run)');
-    alarm('TimedOutExecutions', executions.timedOut, 'Hourglass runs timed out (not paging: the ExecutionFailed rule pages once per run)');
+    alarm('FailedExecutions', props.stateMachine.metricFailed(sum), 'Hourglass runs failed or partially failed (not paging: the ExecutionFailed rule pages once per run)');
+    alarm('TimedOutExecutions', props.stateMachine.metricTimedOut(sum), 'Hourglass runs timed out (not paging: the ExecutionFailed rule pages once per run)');
   }
 }
