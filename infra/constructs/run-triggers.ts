@@ -51,6 +51,8 @@ export class RunTriggers extends Construct {
       principals: [new iam.AccountPrincipal(account), ...props.eventBus.accounts.map((a) => new iam.AccountPrincipal(a))],
       actions: ['events:PutEvents'],
       resources: [this.bus.eventBusArn],
+      // Only run requests reach this bus (condition keys and form as in EventBridge's cross-account example).
+      conditions: { 'ForAllValues:StringEquals': { 'events:source': [RUN_REQUESTED.source] }, StringEquals: { 'events:detail-type': RUN_REQUESTED.detailType } },
     }));
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {

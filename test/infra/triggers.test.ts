@@ -40,7 +40,10 @@ describe('by default (cdk.json, with a schedule)', () => {
     template.resourceCountIs('AWS::Events::EventBusPolicy', 1);
     template.hasResourceProperties('AWS::Events::EventBusPolicy', {
       EventBusName: { Ref: idOf(all, 'AWS::Events::EventBus') },
-      Statement: { Effect: 'Allow', Action: 'events:PutEvents', Principal: { AWS: accountRoot({ Ref: 'AWS::AccountId' }) }, Resource: { 'Fn::GetAtt': [idOf(all, 'AWS::Events::EventBus'), 'Arn'] }, Sid: Match.anyValue() },
+      Statement: {
+        Effect: 'Allow', Action: 'events:PutEvents', Principal: { AWS: accountRoot({ Ref: 'AWS::AccountId' }) }, Resource: { 'Fn::GetAtt': [idOf(all, 'AWS::Events::EventBus'), 'Arn'] }, Sid: Match.anyValue(),
+        Condition: { 'ForAllValues:StringEquals': { 'events:source': ['hourglass'] }, StringEquals: { 'events:detail-type': 'Run Requested' } },
+      },
     });
   });
 
