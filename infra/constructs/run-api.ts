@@ -2,6 +2,7 @@
 // proxy (functions/handlers/api.ts) that validates and answers with {"error": "..."} on bad
 // input. Access logs on the stage; the gateway checks only the coarse shape (a JSON object
 // body, the path id) so detailed messages come from the same validation the CLI uses.
+import { Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +16,7 @@ export class RunApi extends Construct {
     super(scope, id);
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
       description: 'Hourglass runs: start, read, list windows, report, retry failed windows, pause and throttle',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Execution logging needs the account-wide API Gateway CloudWatch role, a regional singleton a stack should not claim.

@@ -72,7 +72,7 @@ describe('functions', () => {
       expect(fn.LoggingConfig.LogGroup, name).toEqual({ Ref: expect.stringMatching(new RegExp(`^${name}FunctionLogs`)) });
       const env = fn.Environment.Variables;
       expect(env.TABLE_NAME).toEqual({ Ref: idOf('AWS::DynamoDB::Table') });
-      expect(env.POWERTOOLS_SERVICE_NAME).toBe('Hourglass');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('Hourglass-dev');
       // AWS's RDS CA bundle in the Node.js 20+ runtimes: sslmode=require against RDS verifies the certificate.
       expect(env.NODE_EXTRA_CA_CERTS, name).toBe('/var/runtime/ca-cert.pem');
       // Targets by name and secret only: no URL, no password, in any environment.
@@ -210,17 +210,18 @@ describe('HTTP API', () => {
 describe('EventBridge', () => {
   const sm = (): { Ref: string } => ({ Ref: idOf('AWS::StepFunctions::StateMachine') });
 
-  it('starts an execution on "Run Requested" events from source hourglass, with the detail as input', () => {
+  it('starts an execution on "Run Requested" events from source hourglass on the stage\'s own bus, the detail wrapped in the envelope (triggers.test.ts has the rest)', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['hourglass'], 'detail-type': ['Run Requested'] },
-      Targets: [Match.objectLike({ Arn: sm(), InputPath: '$.detail' })],
+      EventBusName: { Ref: idOf('AWS::Events::EventBus') },
+      EventPattern: Match.objectLike({ source: ['hourglass'], 'detail-type': ['Run Requested'] }),
+      Targets: [Match.objectLike({ Arn: sm(), InputTransformer: Match.objectLike({ InputPathsMap: Match.objectLike({ detail: '$.detail' }) }), DeadLetterConfig: Match.anyValue() })],
     });
   });
 
   it('sends failed, timed-out and aborted executions of this state machine to the alerts topic', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()] } },
-      Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic') } })],
+      Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic', 'AlertsTopic') } })],
     });
   });
 });
@@ -317,30 +318,22 @@ describe('alerts', () => {
     });
   });
 
-  it('alarms on failed executions, timed-out executions, failed windows and failed verifies, into the topic', () => {
-    const topic = { Ref: idOf('AWS::SNS::Topic') };
+  it('keeps the failed-windows and VerifyFailed alarms (now warnings) and the execution alarms (quiet: the rule pages once per run); alarms.test.ts has the rest', () => {
+    const warnings = { Ref: idOf('AWS::SNS::Topic', 'AlertsWarningsTopic') };
     const sm = { Ref: idOf('AWS::StepFunctions::StateMachine') };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: sm }], Threshold: 1, AlarmActions: [topic] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', AlarmActions: [topic] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'Hourglass',
-      MetricName: 'WindowsFailed',
-      Dimensions: [{ Name: 'service', Value: 'Hourglass' }],
-      Statistic: 'Sum',
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [topic],
-    });
-    // Drift, count mismatches or a verify that could not run (the verify function's metric).
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'Hourglass',
-      MetricName: 'VerifyFailed',
-      Dimensions: [{ Name: 'service', Value: 'Hourglass' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [topic],
-    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: sm }], Threshold: 1, AlarmActions: Match.absent() });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', AlarmActions: Match.absent() });
+    for (const metric of ['WindowsFailed', 'VerifyFailed']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Hourglass',
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: 'Hourglass-dev' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [warnings],
+      });
+    }
   });
 });

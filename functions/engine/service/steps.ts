@@ -1,7 +1,7 @@
 // One function per state of the state machine. Each opens what it needs, does one step,
 // closes, and returns plain JSON. A window's failure is data (counted in the output and
 // on its record); anything else throws, for the state machine's Retry/Catch.
-import { executeWindows } from '../backfill/executor.js';
+import { executeWindows, type WindowEvent } from '../backfill/executor.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, planRun } from '../backfill/plan.js';
 import { batchStartRange } from '../backfill/windows.js';
@@ -112,7 +112,8 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
  * it runs windows only while they fit and answers `more: true` when it stopped with windows
  * left; the state machine's child loop calls it again.
  */
-export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput, remainingMs?: () => number): Promise<WindowBatchOutput> {
+/** `onWindow`: each finished window (the Lambda logs it for the dashboard's slowest windows). */
+export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput, remainingMs?: () => number, onWindow?: (event: WindowEvent) => void): Promise<WindowBatchOutput> {
   const budget = remainingMs ? new TimeBudget(remainingMs) : undefined;
   const run = await env.runs.getRun(input.runId);
   if (!run) throw new UsageError(`unknown run "${input.runId}"`);
@@ -128,6 +129,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
       budget,
+      onWindow,
       statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
