@@ -18,8 +18,8 @@ export function leaseSubjectOf(run: Pick<RunRecord, 'runId' | 'migrationVersion'
 }
 
 /** Takes the run's lease (RunLeaseHeldError if another run holds it): call it where a backfill, retry or resume starts. */
-export async function takeRunLease(env: Pick<StepEnvironment, 'runs'>, subject: RunLeaseSubject | undefined): Promise<void> {
-  if (subject) await runLeases(env).take(subject);
+export async function takeRunLease(env: Pick<StepEnvironment, 'runs'>, subject: RunLeaseSubject | undefined): Promise<boolean> {
+  return subject ? runLeases(env).take(subject) : false;
 }
 
 /** Renews the lease now (a lost one throws RunLeaseHeldError) and keeps renewing it while `fn` runs. */

@@ -105,7 +105,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
   // The lease first: a second run is refused at once, before the target is even opened.
   const lease = { targetName: input.target, version: input.version, runId: input.runId ?? newRunId(input.version, clock(env)()) };
-  await takeRunLease(env, lease);
+  const fresh = await takeRunLease(env, lease);
   return withTarget(env, input.target, async (driver, set) => {
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
     const planned = await planRun(driver, env.runs, set, {
@@ -113,7 +113,8 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
       targetName: input.target, plannedBy: executionName,
     }).catch(async (error: unknown) => {
       // Planning refused before the run existed (bad range, unknown version): nothing holds the lease for it.
-      if (!(error instanceof RunConflictError) && !(await env.runs.getRun(lease.runId))) await runLeases(env).release(lease);
+      // Refused because the id is taken: when nobody held the lease before us, that run is not running, so give it back.
+      if (fresh && (error instanceof RunConflictError || !(await env.runs.getRun(lease.runId)))) await runLeases(env).release(lease);
       throw error;
     });
     return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };

@@ -45,10 +45,14 @@ export class RunLeases {
     this.ttlMs = opts.ttlMs ?? RUN_LEASE_TTL_MS;
   }
 
-  /** Takes (or renews) the lease for the run; RunLeaseHeldError with the holder's run id when another run holds it. */
-  async take(subject: RunLeaseSubject): Promise<void> {
+  /**
+   * Takes (or renews) the lease for the run; RunLeaseHeldError with the holder's run id when
+   * another run holds it. True when nobody held it before (taken, not renewed).
+   */
+  async take(subject: RunLeaseSubject): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
-      if (await this.tryPut(subject)) return;
+      const put = await this.tryPut(subject);
+      if (put !== 'refused') return put === 'taken';
       const holder = await this.holder(subject.targetName, subject.version);
       // Released or expired since our write was refused: one more try, not a wait.
       if (holder !== null && holder.runId !== subject.runId) throw heldError(subject, holder);
@@ -56,23 +60,25 @@ export class RunLeases {
     }
   }
 
-  private async tryPut(subject: RunLeaseSubject): Promise<boolean> {
+  private async tryPut(subject: RunLeaseSubject): Promise<'taken' | 'renewed' | 'refused'> {
     const key = runLeaseKey(subject.targetName, subject.version);
     const now = this.now();
     const leaseExpiresAt = now + this.ttlMs;
     try {
-      await this.doc.send(
+      const out = await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { ...lockKey(key), owner: subject.runId, leaseExpiresAt, expiresAt: Math.ceil(leaseExpiresAt / 1000) + TTL_GRACE_SECONDS },
           ConditionExpression: 'attribute_not_exists(pk) OR leaseExpiresAt < :now OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': now, ':owner': subject.runId },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return true;
+      const old = out.Attributes as { owner?: unknown; leaseExpiresAt?: unknown } | undefined;
+      return old?.owner === subject.runId && typeof old.leaseExpiresAt === 'number' && old.leaseExpiresAt >= now ? 'renewed' : 'taken';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return 'refused';
       throw error;
     }
   }
