@@ -1,7 +1,7 @@
 // The run lease as the steps use it (state/run-lease.ts). Taken by the step that starts
 // backfilling (Plan, for backfill, retry and resume alike: the first step that knows the
 // target, the version and the run id, before a window runs), renewed by every window batch
-// and by Verify while they run, released by Finalize.
+// while it runs, released by Finalize.
 import type { RunRecord } from '../state/records.js';
 import { RunLeases, type RunLeaseSubject } from '../state/run-lease.js';
 import type { StepEnvironment } from './types.js';

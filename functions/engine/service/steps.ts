@@ -155,9 +155,7 @@ export async function verifyStep(env: StepEnvironment, input: RunInput & { runId
   if (input.verify === 'skip') return skippedVerify();
   // Only backfill and retry runs have window counts to check.
   const runId = input.action === 'backfill' || input.action === 'retry' ? input.runId : undefined;
-  const verify = () => withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, { runId, deadline }));
-  const run = runId === undefined ? null : await env.runs.getRun(runId);
-  return run ? withRunLease(env, run, verify) : verify();
+  return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, { runId, deadline }));
 }
 
 export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): Promise<FinalizeOutput> {

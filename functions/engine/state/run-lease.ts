@@ -15,11 +15,12 @@ import { RunLeaseHeldError } from '../errors.js';
 import { lockKey, runLeaseKey } from './keys.js';
 
 /**
- * Longer than any gap in which nothing of a live run renews it (Step Functions' retry backoff,
- * at most 2 minutes a try; a Map child starting); short enough that an aborted execution
- * blocks the next run for minutes, not hours. Its own run's resume takes it at once.
+ * Window batches renew it; nothing renews it between the last batch and Finalize, where Verify
+ * runs (its function has 15 minutes, and read-only access to the table): so longer than that
+ * plus Step Functions' retry backoff (at most 2 minutes a try). Short enough that an aborted
+ * execution blocks the next run for minutes, not hours; its own run's resume takes it at once.
  */
-export const RUN_LEASE_TTL_MS = 10 * 60_000;
+export const RUN_LEASE_TTL_MS = 20 * 60_000;
 
 /** Lease items outlive their lease by a day in AWS, then TTL removes abandoned ones. */
 const TTL_GRACE_SECONDS = 24 * 3600;
