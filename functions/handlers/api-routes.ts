@@ -1,7 +1,7 @@
 // Routes of the HTTP API, separate from the Lambda entry so they can be tested with a real
 // state store (dynalite) and a stub of the Step Functions client (no local SFN API exists).
 //
-//   POST /runs               start a run (body: the execution input)           202 | 400 | 409
+//   POST /runs               start a run (body: the execution input; Idempotency-Key, see api-run-guards.ts)  202 | 400 | 409 | 422
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
 //   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
@@ -25,9 +25,11 @@ import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord, WindowRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
-import { ConflictError, NotFoundError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ConflictError, NotFoundError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+import { refuseWhileLeased, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
+import { runIdForKey } from '../engine/state/idempotency-keys.js';
 
-export interface ApiDeps {
+export interface ApiDeps extends RunGuardDeps {
   runs: Pick<RunStore, 'getRun' | 'listWindows' | 'failedOrStuckWindows' | 'setValve'>;
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string;
@@ -62,6 +64,7 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     if (error instanceof UsageError) return errorResponse(400, error.message);
     if (error instanceof NotFoundError) return errorResponse(404, error.message);
     if (error instanceof ConflictError) return errorResponse(409, error.message, error.details);
+    if (error instanceof UnprocessableError) return errorResponse(422, error.message);
     throw error;
   }
 }
@@ -83,16 +86,32 @@ function checkTarget(deps: ApiDeps, target: string): void {
 }
 
 async function startRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const input = parseRunInput(parseJsonBody(request, false));
+  const { key, body } = takeIdempotencyKey(request, parseJsonBody(request, false));
+  const input = parseRunInput(body);
   checkTarget(deps, input.target);
+  // Retry is idempotent on its own fingerprint: a key adds nothing to it.
   if (input.action === 'retry') return retryRun(input.runId ?? '', { target: input.target, ...(input.concurrency ? { concurrency: input.concurrency } : {}) }, deps);
-  if (input.runId !== undefined && (await deps.runs.getRun(input.runId))) {
-    throw new ConflictError(`run ${input.runId} already exists: re-run its failed windows with POST /runs/${input.runId}/retry`);
-  }
   // The execution name is the run id (the state machine uses it when the input names none).
-  const name = input.runId ?? newRunId(input.action, (deps.now ?? (() => new Date()))());
-  const executionArn = await startExecution(deps, name, input);
-  return json(202, { runId: name, executionName: name, executionArn });
+  const name = input.runId ?? (key ? runIdForKey(key) : newRunId(input.action, (deps.now ?? (() => new Date()))()));
+  const start = async (): Promise<ApiResponse> => {
+    if (input.action === 'backfill') await refuseWhileLeased(deps, input.target, input.version!, name);
+    if (input.runId !== undefined && (await deps.runs.getRun(input.runId))) {
+      throw new ConflictError(`run ${input.runId} already exists: re-run its failed windows with POST /runs/${input.runId}/retry`);
+    }
+    return json(202, { runId: name, executionName: name, executionArn: await startExecution(deps, name, input) });
+  };
+  if (key === undefined) return start();
+  return startOncePerKey(deps, key, name, input, start, async (runId) => json(202, { runId, executionName: runId, executionArn: await startExecutionOnce(deps, runId, input) }));
+}
+
+/** The key's execution again: started if it never was, else the one that exists (same name, same input). */
+async function startExecutionOnce(deps: ApiDeps, name: string, input: RunInput): Promise<string> {
+  try {
+    return await startExecution(deps, name, input);
+  } catch (error) {
+    if (error instanceof ConflictError && typeof error.details.executionArn === 'string') return error.details.executionArn;
+    throw error;
+  }
 }
 
 async function getRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -160,6 +179,7 @@ async function retryRun(runId: string, body: unknown, deps: ApiDeps): Promise<Ap
   const run = await existingRun(deps, assertRunId(runId));
   const input = parseRunInput({ action: 'retry', runId, target: fields.target ?? targetOf(run, deps), ...(fields.concurrency !== undefined ? { concurrency: fields.concurrency } : {}) });
   checkTarget(deps, input.target);
+  await refuseWhileLeased(deps, run.targetName ?? input.target, run.migrationVersion, runId);
   const todo = await deps.runs.failedOrStuckWindows(runId, (deps.now ?? (() => new Date()))());
   if (todo.length === 0) throw new ConflictError(`run ${runId} has no failed windows to retry`, { counts: run.counts });
   const prefix = retryPrefix(runId);

@@ -28,7 +28,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
 import { INVALID_INPUT, RUN_FAILED, RUN_PARTIALLY_FAILED, STATE, type TaskStateName } from '../state-names.js';
 
 export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
@@ -107,7 +107,13 @@ export class RunStateMachine extends Construct {
     );
     backfill.itemProcessor(batchLoop).next(verify);
 
-    const plan = toFinalize(task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(16)));
+    // A run refused by Plan (another run holds the target and version, or the run id is taken)
+    // ends under the refusal's own name, before the generic Catch: Finalize would write onto a
+    // run that is not this execution's.
+    const runRefused = new sfn.Fail(this, STATE.runRefused, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const planTask = task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(16));
+    planTask.addCatch(runRefused, { errors: [...REFUSED_ERRORS], resultPath: '$.error' });
+    const plan = toFinalize(planTask);
     plan.next(backfill);
 
     const apply = toFinalize(task(STATE.apply, runStepPayload, '$.apply', Duration.minutes(16)));

@@ -38,8 +38,15 @@ function mergeWithGrid(run: RunRecord, stored: WindowRecord[], filter: WindowFil
   return out;
 }
 
+/** What a run remembers of how it was planned: its lease's target name, the definition it pinned, who planned it. */
+function pinned(run: NewRun): Pick<RunRecord, 'targetName' | 'definitionChecksum' | 'plannedBy' | 'planKey'> {
+  const { targetName, definitionChecksum, plannedBy, planKey } = run;
+  return { ...(targetName ? { targetName } : {}), ...(definitionChecksum ? { definitionChecksum } : {}), ...(plannedBy ? { plannedBy } : {}), ...(planKey ? { planKey } : {}) };
+}
+
 export class RunStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+  /** Public so stores of other items in the same table (state/run-lease.ts) can share the client. */
+  constructor(readonly doc: DynamoDBDocumentClient, readonly tableName: string) {}
 
   /** Creates the run record; UsageError if the id is taken (run ids are never reused). */
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -59,6 +66,7 @@ export class RunStore {
       concurrency: run.concurrency,
       strategy: run.strategy,
       ...(run.order === 'newest-first' ? { order: run.order } : {}),
+      ...pinned(run),
       status: run.status ?? 'planned',
       // A run with windows on demand is planned once it exists: every window of its grid is pending.
       counts: run.windowsOnDemand ? { ...emptyCounts(), pending: run.windowCount } : emptyCounts(),
