@@ -19,9 +19,13 @@ import { runValve } from '../backfill/valve.js';
 import { loadGate } from '../backfill/load-gate.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
+import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './continue-plan.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
 
 const DEFAULT_CONCURRENCY = 4;
+
+/** Actions whose run has windows (counts to verify and to finalize). */
+const hasWindows = (action: RunInput['action']): boolean => action === 'backfill' || action === 'retry' || action === 'resume';
 
 function clock(env: StepEnvironment): () => Date {
   return env.now ?? (() => new Date());
@@ -88,22 +92,14 @@ export async function applyStep(env: StepEnvironment, input: RunInput & { runId?
 }
 
 export async function planStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<PlanOutput> {
-  if (input.action === 'retry') {
-    const runId = input.runId ?? '';
-    const run = await env.runs.getRun(runId);
-    if (!run) throw new UsageError(`unknown run "${runId}"`);
-    await env.runs.reconcileRun(runId);
-    const todo = await env.runs.failedOrStuckWindows(runId, clock(env)().getTime());
-    const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));
-    return { runId, mode: 'retry', windowCount: todo.length, batchSize: run.batchSize, batches, concurrency: input.concurrency ?? run.concurrency, warnings: [] };
-  }
+  if (input.action === 'retry' || input.action === 'resume') return planContinuation(env.runs, { ...input, action: input.action }, clock(env)().getTime());
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
   return withTarget(env, input.target, async (driver, set) => {
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
     const planned = await planRun(driver, env.runs, set, {
       version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId, now: clock(env)(), order: input.order,
     });
-    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
+    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings };
   });
 }
 
@@ -121,7 +117,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
     const batchStarts = batchStartRange(new Date(run.rangeStart), new Date(run.rangeEnd), def.windowMs, run.batchSize, input.batch) ?? undefined;
     const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
       runId: input.runId, owner: env.workerId, batch: input.batch, batchStarts, concurrency: 1,
-      allow: input.mode === 'retry' ? ['failed'] : ['pending'],
+      allow: input.mode === 'retry' ? ['failed'] : input.mode === 'resume' ? ['pending', 'failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
@@ -137,8 +133,8 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
 /** `deadline`: epoch ms by which Verify must answer (the Lambda's remaining time); none locally. */
 export async function verifyStep(env: StepEnvironment, input: RunInput & { runId?: string }, deadline?: number): Promise<VerifyOutput> {
   if (input.verify === 'skip') return skippedVerify();
-  // Only backfill and retry runs have window counts to check.
-  const runId = input.action === 'backfill' || input.action === 'retry' ? input.runId : undefined;
+  // Only backfill, retry and resume runs have window counts to check.
+  const runId = hasWindows(input.action) ? input.runId : undefined;
   return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, { runId, deadline }));
 }
 
@@ -148,7 +144,7 @@ export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): 
   const verdict = error ? undefined : verdictOf(input.verify, input.verifyMode);
   const downgrade = verdict?.problem !== undefined && input.verifyMode !== 'warn';
   const verify = verdict ? { verify: verdict } : {};
-  if (!input.runId || (input.action !== 'backfill' && input.action !== 'retry')) {
+  if (!input.runId || !hasWindows(input.action)) {
     const status = error ? 'failed' : downgrade ? 'partial' : 'succeeded';
     return { status, ...(input.runId ? { runId: input.runId } : {}), ...(error ? { error } : {}), ...verify };
   }
