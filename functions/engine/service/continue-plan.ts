@@ -1,6 +1,7 @@
 // Plan for a run that already exists: `retry` (its failed windows) and `resume` (every window
 // not done: pending, failed, or running with an expired lease). Both re-read the windows,
 // repair the run's counts, and hand the Map the batches that have work, in the run's order.
+import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { holderIsGone } from '../state/lease-holder.js';
 import type { WindowRecord } from '../state/records.js';
@@ -41,4 +42,25 @@ export async function planContinuation(runs: RunStore, input: RunInput & { actio
     toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE,
     warnings: [],
   };
+}
+
+/**
+ * Execution name of a retry or resume: the action, the run id, and a fingerprint of the windows
+ * it would run, so the same request twice names the same execution (Step Functions then
+ * refuses or returns it), while a changed set of windows names a new one. At most 80 characters.
+ */
+export function repairExecutionName(action: 'retry' | 'resume', runId: string, windows: readonly WindowRecord[]): string {
+  return `${repairPrefix(action, runId)}${fingerprint(runId, windows)}`;
+}
+
+/** Every execution of this action on this run starts so: how a running one is found. */
+export function repairPrefix(action: 'retry' | 'resume', runId: string): string {
+  return `${action}-${runId.slice(0, 80 - action.length - 2 - 16)}-`;
+}
+
+/** Changes whenever the set of windows (or their statuses or attempt counts) changes. */
+function fingerprint(runId: string, windows: readonly WindowRecord[]): string {
+  const hash = createHash('sha256').update(runId);
+  for (const w of [...windows].sort((a, b) => (a.start < b.start ? -1 : 1))) hash.update(`\n${w.start}:${w.status}:${w.attempts}`);
+  return hash.digest('hex').slice(0, 16);
 }
