@@ -74,7 +74,7 @@ function requestedInput(raw: unknown, env: NodeJS.ProcessEnv): RunInput {
 export function runInputOf(event: RunStepEvent, env: NodeJS.ProcessEnv = process.env): RunInput {
   const { input: raw, executionName } = asObject(event, 'step') as Partial<RunStepEvent>;
   const input = requestedInput(raw, env);
-  // retry always names the run it repairs (parseRunInput requires it); others default to the execution.
+  // retry and resume always name the run they repair (parseRunInput requires it); others default to the execution.
   if (input.runId === undefined && typeof executionName === 'string' && RUN_ID.test(executionName)) input.runId = executionName;
   return input;
 }
@@ -117,6 +117,6 @@ export function windowBatchInputOf(event: unknown): WindowBatchInput {
   if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw new UsageError('window batch: "runId" must be a run id');
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new UsageError('window batch: "batch" must be a non-negative whole number');
   if (typeof target !== 'string' || !TARGET_NAME.test(target)) throw new UsageError('window batch: "target" must be a target name');
-  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry') throw new UsageError('window batch: "mode" must be backfill or retry');
+  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry' && mode !== 'resume') throw new UsageError('window batch: "mode" must be backfill, retry or resume');
   return { runId, batch, target, ...(mode === undefined ? {} : { mode }) };
 }

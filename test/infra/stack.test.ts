@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
 import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
 import { RUN_PARTIALLY_FAILED, STATE, TASK_HANDLERS } from '../../infra/state-names.js';
 import { actions, allStates, functionStatements, resourceList, resources, stateMachineDefinition, type Resources } from './template-helpers.js';
@@ -283,7 +284,7 @@ describe('state machine', () => {
     expect(child[STATE.batchDone]).toMatchObject({ Type: 'Succeed' });
   });
 
-  it('retries every Task on Lambda service errors and infrastructure errors, and catches every failure into Finalize', () => {
+  it('retries every Task on Lambda service errors and infrastructure errors, and catches every Task failure into Finalize', () => {
     const states = allStates(definition);
     for (const name of Object.keys(TASK_HANDLERS)) {
       const task = states[name];
@@ -295,7 +296,7 @@ describe('state machine', () => {
       const fnTimeout = all[(task.Resource as string).slice(1, -'.Arn>'.length)]!.Properties.Timeout as number;
       expect(task.TimeoutSeconds, name).toBe(fnTimeout + 60);
     }
-    for (const name of [STATE.apply, STATE.backfillWindows, STATE.verify]) {
+    for (const name of [STATE.apply, STATE.verify]) {
       expect(definition.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize }]);
     }
     // Plan's refusals (another run holds the target and version; the run id is taken) end the execution first, under their own names.
@@ -305,6 +306,26 @@ describe('state machine', () => {
     ]);
     expect(definition.States[STATE.runRefused]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     expect(definition.States[STATE.finalize].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.finalizeError', Next: STATE.finalizeFailed }]);
+  });
+
+  it('takes the Map tolerance from the plan (the input, default 100) and leaves a failed Map uncaught, so RedriveExecution re-runs its failed children', () => {
+    const map = definition.States[STATE.backfillWindows];
+    expect(map).toMatchObject({ ToleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage', Next: STATE.verify });
+    expect(map.ToleratedFailurePercentage).toBeUndefined();
+    // A Catch would exit the Map state: a redriven execution would then start after it, not in it.
+    expect(map.Catch).toBeUndefined();
+    // The role may redrive the Map's own child executions (a redriven parent redrives them).
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'states:RedriveExecution', Effect: 'Allow' })]) },
+    });
+    // A batch that timed out waits out the window lease before it runs again.
+    const timeoutRetry = map.ItemProcessor.States[STATE.runWindowBatch].Retry.find((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('Sandbox.Timedout'));
+    expect(timeoutRetry.IntervalSeconds * 1000).toBeGreaterThan(WINDOW_LEASE_MS);
+  });
+
+  it('routes retry and resume to Plan', () => {
+    const route = definition.States[STATE.routeAction];
+    expect(route.Choices).toContainEqual({ Or: [{ Variable: '$.input.action', StringEquals: 'retry' }, { Variable: '$.input.action', StringEquals: 'resume' }], Next: STATE.plan });
   });
 
   it('ends a partial run in a Fail state, so alerting sees it', () => {

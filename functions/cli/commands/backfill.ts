@@ -134,7 +134,7 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
   if (!run) throw new UsageError(`unknown run "${runId}"`);
   if (what === 'resume' && exclusive) {
     // We hold the local state alone, so a window still marked running was left by a process
-    // that was killed: give it back now rather than wait out its lease (15 minutes).
+    // that was killed: give it back now rather than wait out its lease.
     for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
   }
   if (!run.plannedAt && run.windowCount > 0) {

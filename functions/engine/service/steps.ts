@@ -20,11 +20,15 @@ import { runValve } from '../backfill/valve.js';
 import { loadGate } from '../backfill/load-gate.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
+import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './continue-plan.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
 import { leaseSubjectOf, releaseRunLease, runLeases, takeRunLease, withRunLease } from './run-lease-step.js';
 import { RunConflictError } from '../errors.js';
 
 const DEFAULT_CONCURRENCY = 4;
+
+/** Actions whose run has windows (counts to verify and to finalize). */
+const hasWindows = (action: RunInput['action']): boolean => action === 'backfill' || action === 'retry' || action === 'resume';
 
 function clock(env: StepEnvironment): () => Date {
   return env.now ?? (() => new Date());
@@ -92,15 +96,12 @@ export async function applyStep(env: StepEnvironment, input: RunInput & { runId?
 
 /** `executionName`: the execution this Plan belongs to (a retried Plan of it continues the run it recorded). */
 export async function planStep(env: StepEnvironment, input: RunInput & { runId?: string }, executionName?: string): Promise<PlanOutput> {
-  if (input.action === 'retry') {
+  if (input.action === 'retry' || input.action === 'resume') {
     const runId = input.runId ?? '';
     const run = await env.runs.getRun(runId);
     if (!run) throw new UsageError(`unknown run "${runId}"`);
     await takeRunLease(env, leaseSubjectOf(run, input.target));
-    await env.runs.reconcileRun(runId);
-    const todo = await env.runs.failedOrStuckWindows(runId, clock(env)().getTime());
-    const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));
-    return { runId, mode: 'retry', windowCount: todo.length, batchSize: run.batchSize, batches, concurrency: input.concurrency ?? run.concurrency, warnings: [] };
+    return planContinuation(env.runs, { ...input, action: input.action }, clock(env)().getTime());
   }
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
   // The lease first: a second run is refused at once, before the target is even opened.
@@ -117,7 +118,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
       if (fresh && (error instanceof RunConflictError || !(await env.runs.getRun(lease.runId)))) await runLeases(env).release(lease);
       throw error;
     });
-    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
+    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings };
   });
 }
 
@@ -136,7 +137,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
     const batchStarts = batchStartRange(new Date(run.rangeStart), new Date(run.rangeEnd), def.windowMs, run.batchSize, input.batch) ?? undefined;
     const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
       runId: input.runId, owner: env.workerId, batch: input.batch, batchStarts, concurrency: 1,
-      allow: input.mode === 'retry' ? ['failed'] : ['pending'],
+      allow: input.mode === 'retry' ? ['failed'] : input.mode === 'resume' ? ['pending', 'failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
@@ -155,8 +156,8 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
 /** `deadline`: epoch ms by which Verify must answer (the Lambda's remaining time); none locally. */
 export async function verifyStep(env: StepEnvironment, input: RunInput & { runId?: string }, deadline?: number): Promise<VerifyOutput> {
   if (input.verify === 'skip') return skippedVerify();
-  // Only backfill and retry runs have window counts to check.
-  const runId = input.action === 'backfill' || input.action === 'retry' ? input.runId : undefined;
+  // Only backfill, retry and resume runs have window counts to check.
+  const runId = hasWindows(input.action) ? input.runId : undefined;
   return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, { runId, deadline }));
 }
 
@@ -166,7 +167,7 @@ export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): 
   const verdict = error ? undefined : verdictOf(input.verify, input.verifyMode);
   const downgrade = verdict?.problem !== undefined && input.verifyMode !== 'warn';
   const verify = verdict ? { verify: verdict } : {};
-  if (!input.runId || (input.action !== 'backfill' && input.action !== 'retry')) {
+  if (!input.runId || !hasWindows(input.action)) {
     const status = error ? 'failed' : downgrade ? 'partial' : 'succeeded';
     return { status, ...(input.runId ? { runId: input.runId } : {}), ...(error ? { error } : {}), ...verify };
   }

@@ -97,6 +97,9 @@ export interface WindowRecord {
   leaseOwner?: string;
   /** Epoch ms. */
   leaseExpiresAt?: number;
+  /** The lease owner's process and host, when it is a local process (lease-holder.ts): a dead one's lease is taken back at once. */
+  leasePid?: number;
+  leaseHost?: string;
   updatedAt: string;
 }
 

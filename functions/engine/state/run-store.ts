@@ -12,7 +12,8 @@ import { batchPut, windowItems } from './window-plan.js';
 import { gridWindows } from '../backfill/windows.js';
 import { parseWindowSize } from '../backfill/duration.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
-import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
+import { claimWindow, completeWindow, failWindow, releaseWindow, renewWindowLease, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
+import type { LeaseHolder } from './lease-holder.js';
 
 export interface WindowFilter {
   status?: WindowStatus;
@@ -45,8 +46,11 @@ function pinned(run: NewRun): Pick<RunRecord, 'targetName' | 'definitionChecksum
 }
 
 export class RunStore {
-  /** Public so stores of other items in the same table (state/run-lease.ts) can share the client. */
-  constructor(readonly doc: DynamoDBDocumentClient, readonly tableName: string) {}
+  /**
+   * `doc`/`tableName` are public so stores of other items in the same table (state/run-lease.ts) share the client.
+   * `holder`: this process, written on every lease it claims (local processes; see lease-holder.ts).
+   */
+  constructor(readonly doc: DynamoDBDocumentClient, readonly tableName: string, private readonly options: { holder?: LeaseHolder } = {}) {}
 
   /** Creates the run record; UsageError if the id is taken (run ids are never reused). */
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -235,7 +239,12 @@ export class RunStore {
       const [g] = run?.windowsOnDemand ? gridWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize, { first: at, last: at }) : [];
       if (g && g.start.getTime() === at.getTime()) opts = { ...opts, window: { end: g.end, batch: g.batch } };
     }
-    return claimWindow(this.doc, this.tableName, runId, start, owner, opts);
+    return claimWindow(this.doc, this.tableName, runId, start, owner, this.options.holder && !opts.holder ? { ...opts, holder: this.options.holder } : opts);
+  }
+
+  /** Extends `owner`'s lease on a running window (the heartbeat): false when it is not held any more. */
+  renewWindowLease(runId: string, start: Date | string, owner: string, leaseMs: number): Promise<boolean> {
+    return renewWindowLease(this.doc, this.tableName, runId, start, owner, leaseMs);
   }
 
   completeWindow(runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }, counts?: CountSink): Promise<boolean> {
