@@ -5,6 +5,7 @@
 // bundle carries, pointed there by AWS_ENDPOINT_URL_DYNAMODB / AWS_ENDPOINT_URL_SFN.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RunStore } from '../../functions/engine/state/run-store.js';
+import { RunLeases } from '../../functions/engine/state/run-lease.js';
 import { LOCAL_STATE_MACHINE_ARN, startDeployedHost, type DeployedHost } from '../../functions/local/deployed/deployed-host.js';
 import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from '../../functions/local/deployed/step-functions-endpoint.js';
 import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
@@ -73,6 +74,36 @@ describe('POST /runs', () => {
     const again = await call(restEvent('POST', '/runs', { body }));
     expect(again.status).toBe(409);
     expect(again.body.error).toBe('execution api-same-twice already exists (execution names are never reused)');
+  });
+
+  it('Idempotency-Key: the same key starts one execution, also after it ended; the key with another body is 422', async () => {
+    const body = { action: 'backfill', target: 'observability', version: 4 };
+    const withKey = (b: unknown) => {
+      const event = restEvent('POST', '/runs', { body: b });
+      (event.headers as Record<string, string>)['Idempotency-Key'] = 'bundle-key-1';
+      return event;
+    };
+    const first = await call(withKey(body));
+    expect(first.status).toBe(202);
+    const name = String(first.body.runId);
+    expect(name).toMatch(/^key-[0-9a-f]{32}$/);
+    expect(await call(withKey(body))).toEqual(first);
+    finishers.get(name)!('SUCCEEDED');
+    await vi.waitFor(() => expect(executionsNamed(name)[0]!.status).toBe('SUCCEEDED'));
+    expect(await call(withKey(body))).toEqual(first);
+    expect(executionsNamed(name)).toHaveLength(1);
+    const other = await call(withKey({ ...body, concurrency: 2 }));
+    expect(other).toEqual({ status: 422, body: { error: `idempotency key already used with a different body (run ${name}): send a new key for a different run` } });
+  });
+
+  it('409 with the holder run id while another run holds the target and version', async () => {
+    await new RunLeases(fx.doc, store.tableName).take({ targetName: 'observability', version: 5, runId: 'bundle-holder' });
+    const before = sfn.executions.length;
+    const res = await call(restEvent('POST', '/runs', { body: { action: 'backfill', target: 'observability', version: 5 } }));
+    expect(res.status).toBe(409);
+    expect(res.body.holderRunId).toBe('bundle-holder');
+    expect(String(res.body.error)).toMatch(/^a backfill of migration 5 on target observability is already running as run bundle-holder /);
+    expect(sfn.executions.length).toBe(before);
   });
 
   it('409 when the run id names an existing run', async () => {

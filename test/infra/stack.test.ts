@@ -160,7 +160,7 @@ describe('least-privilege IAM', () => {
         const writes = statements.filter((s) => actions(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
         expect(writes.map((w) => [actions(w), (w as { Condition?: unknown }).Condition])).toEqual([
           [['dynamodb:UpdateItem'], { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } }],
-          [['dynamodb:PutItem', 'dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } }],
+          [['dynamodb:DeleteItem', 'dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } }],
         ]);
         continue;
       } else expect(stateActions, name).toEqual([]);

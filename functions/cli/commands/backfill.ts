@@ -12,6 +12,7 @@ import { runValve } from '../../engine/backfill/valve.js';
 import { loadGate } from '../../engine/backfill/load-gate.js';
 import { loadDefinition, newRunId, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
 import { RunLeases, type RunLeaseSubject } from '../../engine/state/run-lease.js';
+import { pinnedDefinitionGuard } from '../../engine/backfill/definition-checksum.js';
 import type { RunStore } from '../../engine/state/run-store.js';
 import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
@@ -161,12 +162,14 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   const holds = def.to.kind === 'cutover';
   const notAfter = holds ? new Date(ctx.now().getTime() - latenessMs(ctx)) : undefined;
   const owner = `cli-${process.pid}-${randomUUID().slice(0, 8)}`;
+  // Pinned code: a resume or retry after the definition changed fails its windows with one line, writing nothing.
+  const pinned = await pinnedDefinitionGuard(set, run);
   const timeoutMs = functionTimeoutMs(ctx);
   const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
     runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
     statementLabel: (w) => ({ label: statementLabel(run.runId, w.start, w.attempts), prefix: windowLabelPrefix(run.runId, w.start) }),
     onWindow: (e) => bar?.update(e),
-    beforeWindow: faultHook(ctx),
+    beforeWindow: pinned ?? faultHook(ctx),
     order: run.order,
     valve: runValve(runs, run.runId, { gate: def.maxLoad && loadGate(driver, runs, run.runId, def.maxLoad), onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
   }));
