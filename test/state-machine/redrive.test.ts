@@ -80,6 +80,7 @@ it('a batch failing past the tolerance fails the execution at the Map; RedriveEx
   // Not finalized: the run is still open, the failed batch's windows wait.
   const open = await h.env.runs.getRun('redriven');
   const plan = (first.lastStateInput as { plan: PlanOutput }).plan;
+  expect(plan.toleratedFailurePercentage).toBe(0);
   const lastBatchWindows = HOURS - plan.batchSize * (plan.batches.length - 1);
   expect(open).toMatchObject({ counts: { succeeded: HOURS - lastBatchWindows, failed: 0 } });
   expect(['planned', 'running']).toContain(open!.status);
