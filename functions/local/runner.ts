@@ -52,6 +52,8 @@ export interface LocalExecution {
   statesEntered: string[];
   /** The state data as the last top-level state received it: on failure, what Finalize said and the caught error. */
   lastStateInput?: unknown;
+  /** The last top-level state entered: on failure, the one a redrive starts from (redrive.ts). */
+  lastState?: string;
   /** Most Map iterations of each state running at the same time (the Map's MaxConcurrency at work). */
   peakConcurrency: Record<string, number>;
 }
@@ -66,6 +68,8 @@ export interface RunLocallyOptions {
    * in proportion; each invocation counts down from its function's. Default: the stack's own.
    */
   functionTimeoutMs?: number;
+  /** Start at this top-level state instead of StartAt (a redrive, redrive.ts); the definition is validated whole first. */
+  startAt?: string;
 }
 
 /** Each Task's timeout in ms: the stack's, scaled so the longest is `longestMs` when given. */
@@ -80,17 +84,24 @@ function countdown(timeoutMs: number): InvocationClock {
   return { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
 }
 
-export async function runDefinitionLocally(definition: object, input: unknown, env: StepEnvironment, opts: RunLocallyOptions): Promise<LocalExecution> {
-  const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
-  const timeouts = taskTimeoutsMs(opts.functionTimeoutMs);
-  const handlers = opts.taskHandlers ?? Object.fromEntries(
+/** Every Task state bound to its source handler's invoke with `env` (what a local run uses unless told otherwise). */
+export function localTaskHandlers(env: StepEnvironment, functionTimeoutMs?: number): Record<string, (event: unknown) => Promise<unknown>> {
+  const timeouts = taskTimeoutsMs(functionTimeoutMs);
+  return Object.fromEntries(
     // Errors reach Retry/Catch named as lambdaHandler names them in AWS (an SDK error as AwsServiceError), so the same Retry matches here.
-    Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => (invoke(env, event as never, countdown(timeouts[name as TaskStateName])) as Promise<never>).catch((error: unknown) => {
+    Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => (invoke(env, event as never, countdown(timeouts[name as TaskStateName])) as Promise<unknown>).catch((error: unknown) => {
       throw stateMachineError(error);
     })]),
   );
+}
+
+export async function runDefinitionLocally(definition: object, input: unknown, env: StepEnvironment, opts: RunLocallyOptions): Promise<LocalExecution> {
+  const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
+  const handlers = opts.taskHandlers ?? localTaskHandlers(env, opts.functionTimeoutMs);
   for (const name of Object.keys(TASK_HANDLERS)) if (!(name in handlers)) throw new Error(`no local binding for Task state ${name}`);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  let machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  // Started elsewhere, the states before it are unreachable: validated whole above, not again.
+  if (opts.startAt !== undefined) machine = new StateMachine({ ...definition, StartAt: opts.startAt } as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(input as never, {
     overrides: {
       taskResourceLocalHandlers: handlers as Record<string, (event: unknown) => Promise<never>>,
@@ -101,13 +112,17 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
   });
   const statesEntered: string[] = [];
   let lastStateInput: unknown;
+  let lastState: string | undefined;
   const running: Record<string, number> = {};
   const peakConcurrency: Record<string, number> = {};
   const logging = (async () => {
     for await (const event of execution.eventLogs) {
       if (event.type === 'StateEntered') {
         statesEntered.push(event.state.name);
-        if (event.index === undefined) lastStateInput = event.state.input;
+        if (event.index === undefined) {
+          lastStateInput = event.state.input;
+          lastState = event.state.name;
+        }
         else {
           running[event.state.name] = (running[event.state.name] ?? 0) + 1;
           peakConcurrency[event.state.name] = Math.max(peakConcurrency[event.state.name] ?? 0, running[event.state.name]);
@@ -128,6 +143,6 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
     const inner = (error as { cause?: unknown }).cause;
     const name = inner instanceof Error ? inner.name : error.name;
     const cause = inner instanceof Error ? inner.message : error.message;
-    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered, lastStateInput, peakConcurrency };
+    return { executionName: opts.executionName, status: 'FAILED', output: null, error: { name, cause }, statesEntered, lastStateInput, ...(lastState ? { lastState } : {}), peakConcurrency };
   }
 }

@@ -12,8 +12,9 @@
 // run ends partial, for `resume`); past it, the execution fails at BackfillWindows itself,
 // with no MapStateExited, which is what RedriveExecution needs to re-run only the failed (or
 // aborted) children. A redriven child claims its windows again (pending, and leases that
-// expired: they are a minute long and renewed only while their statement runs). Task timeouts sit a minute above the function's, so a Lambda timeout is
-// reported as such (Sandbox.Timedout) rather than as a state timeout.
+// expired: they are a minute long and renewed only while their statement runs).
+// Task timeouts sit a minute above the function's, so a Lambda timeout is reported as such
+// (Sandbox.Timedout) rather than as a state timeout.
 //
 // State data: {input, executionName, apply?, plan?, verify?, error?, finalize?}. `input` is the
 // execution input untouched (handlers validate it with parseRunInput); `error` appears only when

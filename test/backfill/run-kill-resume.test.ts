@@ -29,17 +29,23 @@ it('a killed local run, then run resume: exact counts, no duplicates, dead lease
   expect(exit.signal, `the run ended before it could be killed:\n${stderr}`).toBe('SIGKILL');
 
   // The dead process's leases: on its pid and host. Give them an hour more (as a long lease
-  // would have), so only the dead-holder check can free them before the resume.
+  // would have), so only the dead-holder check can free them before the resume. The kill may
+  // land between two windows, so one more window is claimed as that process would have
+  // claimed it (its pid and host, an hour's lease): at least one lease is always in question.
   const state = await openStateStore(ws.state);
   let held: string[];
   try {
+    const dead = { pid: child.pid!, host: hostname() };
+    const pending = await state.runs.listWindows(runId, { status: 'pending' });
+    expect(pending.length).toBeGreaterThan(0);
+    expect(await state.runs.claimWindow(runId, pending[0]!.start, 'killed-run-worker', { leaseMs: 3_600_000, allow: ['pending'], holder: dead })).not.toBeNull();
     const running = await state.runs.listWindows(runId, { status: 'running' });
-    expect(running.length, 'no window was in flight when the run was killed').toBeGreaterThan(0);
     for (const w of running) {
-      expect(w).toMatchObject({ leasePid: child.pid, leaseHost: hostname() });
+      expect(w).toMatchObject({ leasePid: dead.pid, leaseHost: dead.host });
       expect(await state.runs.renewWindowLease(runId, w.start, w.leaseOwner!, 3_600_000)).toBe(true);
     }
     held = running.map((w) => w.start);
+    expect(held).toContain(pending[0]!.start);
   } finally {
     await state.close();
   }

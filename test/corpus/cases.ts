@@ -75,6 +75,8 @@ export const CLI_CASES: CliCase[] = [
   { name: 'run: unknown action', args: ['run', 'destroy'], says: /"action" must be one of/ },
   { name: 'run: backfill without version', args: ['run', 'backfill'], says: /"version" is required/ },
   { name: 'run: retry without run id', args: ['run', 'retry'], says: /"runId" is required/ },
+  { name: 'run: resume without run id', args: ['run', 'resume'], says: /"runId" is required for resume/ },
+  { name: 'run: resume of an unknown run', args: ['run', 'resume', '--run-id', 'no-such-run'], says: /unknown run "no-such-run"/ },
   { name: 'run: concurrency zero', args: ['run', 'apply', '--concurrency', '0'], says: /"concurrency" must be/ },
 ];
 
@@ -84,6 +86,9 @@ export const INPUT_CASES: { name: string; input: unknown; says: RegExp }[] = [
   { name: 'string', input: 'apply', says: /must be a JSON object/ },
   { name: 'null', input: null, says: /must be a JSON object/ },
   { name: 'unknown field', input: { action: 'apply', target: 't', drop: true }, says: /unknown input field "drop"/ },
+  { name: 'resume without run id', input: { action: 'resume', target: 't' }, says: /"runId" is required for resume/ },
+  { name: 'tolerance above 100', input: { action: 'resume', target: 't', runId: 'r', toleratedFailurePercentage: 101 }, says: /"toleratedFailurePercentage" must be a number from 0 to 100/ },
+  { name: 'tolerance as text', input: { action: 'backfill', target: 't', version: 2, toleratedFailurePercentage: '50' }, says: /"toleratedFailurePercentage" must be a number from 0 to 100/ },
   { name: 'action wrong type', input: { action: 1, target: 't' }, says: /"action" must be one of/ },
   { name: 'target injection', input: { action: 'apply', target: "t'; DROP TABLE x; --" }, says: /"target" must be a target name/ },
   { name: 'target path', input: { action: 'apply', target: '../secrets' }, says: /"target" must be a target name/ },

@@ -173,7 +173,23 @@ describe('POST /runs/{id}/retry', () => {
     expect((await call(restEvent('POST', '/runs/{id}/retry', { id: 'api-nothing', body: {} }))).status).toBe(404);
     const bad = await call(restEvent('POST', '/runs/{id}/retry', { id: 'api-clean', body: { force: true } }));
     expect(bad.status).toBe(400);
-    expect(bad.body.error).toBe('unknown retry field "force" (known: target, concurrency)');
+    expect(bad.body.error).toBe('unknown retry field "force" (known: target, concurrency, toleratedFailurePercentage)');
+  });
+});
+
+describe('POST /runs/{id}/resume', () => {
+  it('202 starts one resume of every window not done; the same again while it runs is 409; a run with none is 409; unknown 404', async () => {
+    await seedPartialRun('api-resume');
+    const first = await call(restEvent('POST', '/runs/{id}/resume', { id: 'api-resume', body: { target: 'analytics', toleratedFailurePercentage: 50 } }));
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ runId: 'api-resume', windows: 2 });
+    expect(String(first.body.executionName)).toMatch(/^resume-api-resume-[0-9a-f]{16}$/);
+    const [execution] = executionsNamed(String(first.body.executionName));
+    expect(JSON.parse(execution!.input)).toEqual({ action: 'resume', runId: 'api-resume', target: 'analytics', toleratedFailurePercentage: 50 });
+    const second = await call(restEvent('POST', '/runs/{id}/resume', { id: 'api-resume', body: { target: 'analytics' } }));
+    expect(second.status).toBe(409);
+    expect(second.body).toEqual({ error: 'a resume of run api-resume is already running', executionArn: execution!.executionArn });
+    expect((await call(restEvent('POST', '/runs/{id}/resume', { id: 'api-nothing', body: {} }))).status).toBe(404);
   });
 });
 

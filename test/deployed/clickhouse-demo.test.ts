@@ -64,6 +64,15 @@ it('apply, backfill with exact counts, verify and swap, all through the bundles 
     const verify = (backfill.output as { verify?: { clean: boolean; summary: string } }).verify;
     expect(verify?.clean, verify?.summary).toBe(true);
 
+    // resume through the bundles: nothing is left, so no batch runs and the counts stand.
+    const resumed = await second.run({ action: 'resume', runId: 'deployed-ch-backfill' }, 'deployed-ch-resume');
+    expect(resumed.status, JSON.stringify(resumed.error)).toBe('SUCCEEDED');
+    expect(finalizeOf(resumed)).toMatchObject({ status: 'succeeded', windows: { total: run!.windows!.total, succeeded: run!.windows!.total, failed: 0, pending: 0 }, rows: TRACES });
+    expect(resumed.statesEntered).toEqual(expect.arrayContaining(['Plan', 'BackfillWindows', 'Verify', 'Finalize', 'RunSucceeded']));
+    expect(resumed.statesEntered).not.toContain('Apply');
+    expect(resumed.statesEntered).not.toContain('RunWindowBatch');
+    expect(await count(net, 'SELECT count() FROM traces_new')).toBe(expected);
+
     const swap = await second.run({ action: 'apply' }, 'deployed-ch-swap');
     expect(swap.status).toBe('SUCCEEDED');
     expect(await count(net, 'SELECT count() FROM traces')).toBe(expected);

@@ -137,6 +137,9 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
     // We hold the local state alone, so a window still marked running was left by a process
     // that was killed: give it back now rather than wait out its lease.
     for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
+  } else if (what === 'resume') {
+    // Shared state: only the windows of processes gone from this host (their pid is on the lease).
+    await (await import('../../engine/service/continue-plan.js')).reclaimDeadHolders(runs, runId);
   }
   if (!run.plannedAt && run.windowCount > 0) {
     // Killed between recording the run and writing its windows: write the plan now (no window can have run).

@@ -73,6 +73,8 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   // Refused before anything opens: the bundles carry only the repository's migrations/<folder>.
   if (ctx.args.options.deployed) (await import('../../local/deployed/deployed-stack.js')).bundledMigrationsFolder(ctx.migrationsDir);
   const state = await ctx.openState();
+  // A retry or resume of a run that does not exist is bad input: refused before anything runs.
+  if ((input.action === 'retry' || input.action === 'resume') && !(await state.runs.getRun(input.runId!))) throw new UsageError(`unknown run "${input.runId}"`);
   const bound = ctx.args.options.deployed ? await deployedBinding(ctx, state, targetName) : await sourceBinding(ctx, state, targetName);
   const executionName = input.runId ?? `${input.action}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
   const say = (t: string) => (ctx.json ? undefined : ctx.io.err(t));

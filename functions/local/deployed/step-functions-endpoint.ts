@@ -1,8 +1,9 @@
 // A local Step Functions API endpoint (AWS JSON 1.0: POST /, X-Amz-Target:
 // AWSStepFunctions.<Op>) for the calls the API function makes: StartExecution, ListExecutions,
-// DescribeExecution. No npm emulator of Step Functions exists, so this is a fake kept at the
-// edge: it enforces the documented errors (InvalidArn, InvalidName, InvalidExecutionInput,
-// StateMachineDoesNotExist, ExecutionAlreadyExists, ExecutionDoesNotExist) with the messages
+// DescribeExecution, and RedriveExecution (when `redrive` is bound). No npm emulator of Step
+// Functions exists, so this is a fake kept at the edge: it enforces the documented errors
+// (InvalidArn, InvalidName, InvalidExecutionInput, StateMachineDoesNotExist,
+// ExecutionAlreadyExists, ExecutionDoesNotExist, ExecutionNotRedrivable) with the messages
 // moto uses, and starts each execution through `start`, e.g. on the local runner.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,9 @@ export interface LocalExecutionRecord {
   input: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   startDate: number;
+  /** Times redriven, and when last (RedriveExecution). */
+  redriveCount: number;
+  redriveDate?: number;
   stopDate?: number;
   output?: string;
   error?: string;
@@ -23,8 +27,21 @@ export interface LocalExecutionRecord {
 export interface StepFunctionsEndpointOptions {
   stateMachineArn: string;
   /** Runs an execution; its result decides SUCCEEDED/FAILED. Not awaited by StartExecution. */
-  start: (name: string, input: unknown) => Promise<{ status: 'SUCCEEDED' | 'FAILED'; output?: unknown; error?: { name: string; cause: string } }>;
+  start: (name: string, input: unknown) => Promise<ExecutionResult>;
+  /** Redrives a FAILED execution (e.g. redrive.ts on the local runner); without it RedriveExecution is not served. */
+  redrive?: (name: string) => Promise<ExecutionResult>;
 }
+
+export interface ExecutionResult {
+  status: 'SUCCEEDED' | 'FAILED';
+  output?: unknown;
+  error?: { name: string; cause: string };
+}
+
+/** Redrives of one execution, at most (the Step Functions quota). */
+const MAX_REDRIVES = 1000;
+/** RedriveExecution answers the same for the last 10 client tokens that succeeded. */
+const REMEMBERED_TOKENS = 10;
 
 export interface StepFunctionsEndpoint {
   endpoint: string;
@@ -49,6 +66,32 @@ export async function startStepFunctionsEndpoint(options: StepFunctionsEndpointO
   const executions: LocalExecutionRecord[] = [];
   const running = new Set<Promise<void>>();
   const machineName = options.stateMachineArn.split(':').pop()!;
+
+  const redriveTokens = new Map<string, Map<string, number>>();
+
+  /** Runs `run` for the record: RUNNING until it ends, then its status, output or error. */
+  const follow = (record: LocalExecutionRecord, run: () => Promise<ExecutionResult>): void => {
+    const done = run().then(
+      (result) => {
+        delete record.output;
+        delete record.error;
+        delete record.cause;
+        Object.assign(record, { status: result.status, ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}), ...(result.error ? { error: result.error.name, cause: result.error.cause } : {}) });
+      },
+      (error: unknown) => Object.assign(record, { status: 'FAILED', error: 'States.Runtime', cause: (error as Error).message }),
+    ).then(() => {
+      record.stopDate = Date.now() / 1000;
+      running.delete(done);
+    });
+    running.add(done);
+  };
+
+  const execution = (arn: unknown): LocalExecutionRecord => {
+    if (typeof arn !== 'string' || !ARN.test(arn) || !arn.includes(`:execution:${machineName}:`)) throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${String(arn)}'`);
+    const found = executions.find((e) => e.executionArn === arn);
+    if (!found) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return found;
+  };
 
   const stateMachine = (arn: unknown): void => {
     if (typeof arn !== 'string' || !ARN.test(arn) || !arn.includes(':stateMachine:')) throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${String(arn)}'`);
@@ -81,16 +124,10 @@ export async function startStepFunctionsEndpoint(options: StepFunctionsEndpointO
         input,
         status: 'RUNNING',
         startDate: Date.now() / 1000,
+        redriveCount: 0,
       };
       executions.push(record);
-      const done = options.start(name, parsed).then(
-        (result) => Object.assign(record, { status: result.status, ...(result.output !== undefined ? { output: JSON.stringify(result.output) } : {}), ...(result.error ? { error: result.error.name, cause: result.error.cause } : {}) }),
-        (error: unknown) => Object.assign(record, { status: 'FAILED', error: 'States.Runtime', cause: (error as Error).message }),
-      ).then(() => {
-        record.stopDate = Date.now() / 1000;
-        running.delete(done);
-      });
-      running.add(done);
+      follow(record, () => options.start(name, parsed));
       return { executionArn: record.executionArn, startDate: record.startDate };
     },
     ListExecutions(body) {
@@ -106,13 +143,35 @@ export async function startStepFunctionsEndpoint(options: StepFunctionsEndpointO
       };
     },
     DescribeExecution(body) {
-      const arn = body.executionArn;
-      if (typeof arn !== 'string' || !ARN.test(arn) || !arn.includes(`:execution:${machineName}:`)) throw new ApiError('InvalidArn', `Invalid Arn: 'Resource type not valid in this context: ${String(arn)}'`);
-      const found = executions.find((e) => e.executionArn === arn);
-      if (!found) throw new ApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-      return found;
+      const found = execution(body.executionArn);
+      const redrivable = found.status === 'FAILED' && found.redriveCount < MAX_REDRIVES && options.redrive !== undefined;
+      return { ...found, redriveStatus: redrivable ? 'REDRIVABLE' : 'NOT_REDRIVABLE', ...(redrivable ? {} : { redriveStatusReason: notRedrivable(found) }) };
     },
   };
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_RedriveExecution.html
+  if (options.redrive) {
+    const redrive = options.redrive;
+    operations.RedriveExecution = (body) => {
+      const found = execution(body.executionArn);
+      const token = typeof body.clientToken === 'string' ? body.clientToken : undefined;
+      if (token !== undefined && (token.length < 1 || token.length > 64)) throw new ApiError('ValidationException', 'clientToken must be 1 to 64 characters');
+      // The same token again: the same answer, and no second redrive.
+      const seen = token === undefined ? undefined : redriveTokens.get(found.executionArn)?.get(token);
+      if (seen !== undefined) return { redriveDate: seen };
+      if (found.status !== 'FAILED' || found.redriveCount >= MAX_REDRIVES) throw new ApiError('ExecutionNotRedrivable', `Execution not redrivable: '${found.executionArn}': ${notRedrivable(found)}`);
+      const redriveDate = Date.now() / 1000;
+      Object.assign(found, { status: 'RUNNING', redriveCount: found.redriveCount + 1, redriveDate });
+      delete found.stopDate;
+      if (token !== undefined) {
+        const tokens = redriveTokens.get(found.executionArn) ?? new Map<string, number>();
+        tokens.set(token, redriveDate);
+        if (tokens.size > REMEMBERED_TOKENS) tokens.delete(tokens.keys().next().value!);
+        redriveTokens.set(found.executionArn, tokens);
+      }
+      follow(found, () => redrive(found.name));
+      return { redriveDate };
+    };
+  }
 
   const server = createServer((req, res) => {
     void handle(req, res, operations);
@@ -131,6 +190,13 @@ export async function startStepFunctionsEndpoint(options: StepFunctionsEndpointO
         server.closeAllConnections();
       }),
   };
+}
+
+/** DescribeExecution's redriveStatusReason wording. */
+function notRedrivable(e: LocalExecutionRecord): string {
+  if (e.status === 'RUNNING' || e.status === 'SUCCEEDED') return `Execution is ${e.status} and cannot be redriven`;
+  if (e.redriveCount >= MAX_REDRIVES) return 'Execution has exceeded the max redrive count';
+  return 'Redrive is not bound on this local endpoint';
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, operations: Record<string, (body: Record<string, unknown>) => unknown>): Promise<void> {
