@@ -12,7 +12,7 @@
 //   POST /runs/{id}/resume   run every window not done: pending, failed, or running with an expired lease (same body)  202 | 400 | 404 | 409
 //
 // Retry and resume are idempotent: the execution name is derived from the run and the windows
-// it would run (continue-plan.ts repairExecutionName), so the same request twice names the
+// it would run (repair-plan.ts repairExecutionName), so the same request twice names the
 // same execution (Step Functions returns the running one for identical input, or
 // ExecutionAlreadyExists → 409), and while one of the run is running another of the same
 // action is refused with 409 instead of starting a second.
@@ -21,7 +21,7 @@ import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, L
 import { changeValve, checkConcurrency, type ValveChange } from '../engine/backfill/valve-control.js';
 import { UsageError } from '../engine/errors.js';
 import { parseRunInput } from '../engine/service/input.js';
-import { repairExecutionName, repairPrefix, resumableWindows } from '../engine/service/continue-plan.js';
+import { repairExecutionName, repairPrefix, resumableWindows } from '../engine/service/repair-plan.js';
 import type { RunAction, RunInput } from '../engine/service/types.js';
 import { redact } from '../engine/redact.js';
 import { renderRunReport } from '../engine/report/html.js';

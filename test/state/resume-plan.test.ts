@@ -2,7 +2,7 @@
 // in which batches and order, with which tolerance.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RunStore } from '../../functions/engine/state/run-store.js';
-import { planContinuation } from '../../functions/engine/service/continue-plan.js';
+import { planContinuation } from '../../functions/engine/service/repair-plan.js';
 import { UsageError } from '../../functions/engine/errors.js';
 import { startDynamoFixture, type DynamoFixture } from './dynamo-fixture.js';
 import { hourlyPlan, newRun } from './run-fixture.js';

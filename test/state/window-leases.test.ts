@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RunStore } from '../../functions/engine/state/run-store.js';
 import { keepWindowLeases } from '../../functions/engine/state/lease-heartbeat.js';
 import { holderIsGone, thisProcess } from '../../functions/engine/state/lease-holder.js';
-import { reclaimDeadHolders } from '../../functions/engine/service/continue-plan.js';
+import { reclaimDeadHolders } from '../../functions/engine/service/repair-plan.js';
 import { startDynamoFixture, type DynamoFixture } from './dynamo-fixture.js';
 import { hourlyPlan, newRun } from './run-fixture.js';
 

@@ -139,7 +139,7 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
     for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
   } else if (what === 'resume') {
     // Shared state: only the windows of processes gone from this host (their pid is on the lease).
-    await (await import('../../engine/service/continue-plan.js')).reclaimDeadHolders(runs, runId);
+    await (await import('../../engine/service/repair-plan.js')).reclaimDeadHolders(runs, runId);
   }
   if (!run.plannedAt && run.windowCount > 0) {
     // Killed between recording the run and writing its windows: write the plan now (no window can have run).

@@ -32,7 +32,7 @@ export async function runRemote(ctx: CliContext, input: RunInput): Promise<numbe
 }
 
 async function repairName(ctx: CliContext, action: 'retry' | 'resume', runId: string): Promise<string> {
-  const { repairExecutionName, resumableWindows } = await import('../../engine/service/continue-plan.js');
+  const { repairExecutionName, resumableWindows } = await import('../../engine/service/repair-plan.js');
   const { runs } = await ctx.openState();
   const now = ctx.now().getTime();
   const windows = action === 'retry' ? await runs.failedOrStuckWindows(runId, now) : resumableWindows(await runs.listWindows(runId), now);

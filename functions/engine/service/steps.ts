@@ -20,7 +20,7 @@ import { runValve } from '../backfill/valve.js';
 import { loadGate } from '../backfill/load-gate.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
-import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './continue-plan.js';
+import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './repair-plan.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
 import { leaseSubjectOf, releaseRunLease, runLeases, takeRunLease, withRunLease } from './run-lease-step.js';
 import { RunConflictError } from '../errors.js';
