@@ -74,7 +74,7 @@ function requestedInput(raw: unknown, env: NodeJS.ProcessEnv): RunInput {
 export function runInputOf(event: RunStepEvent, env: NodeJS.ProcessEnv = process.env): RunInput {
   const { input: raw, executionName } = asObject(event, 'step') as Partial<RunStepEvent>;
   const input = requestedInput(raw, env);
-  // retry always names the run it repairs (parseRunInput requires it); others default to the execution.
+  // retry and resume always name the run they repair (parseRunInput requires it); others default to the execution.
   if (input.runId === undefined && typeof executionName === 'string' && RUN_ID.test(executionName)) input.runId = executionName;
   return input;
 }
