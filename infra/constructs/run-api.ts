@@ -16,11 +16,11 @@ export class RunApi extends Construct {
     super(scope, id);
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.api = new apigw.RestApi(this, 'Api', {
-      restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
       description: 'Hourglass runs: start, read, list windows, report, retry failed windows, pause and throttle',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Execution logging needs the account-wide API Gateway CloudWatch role, a regional singleton a stack should not claim.
       cloudWatchRole: false,
+      restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
       deployOptions: {
         stageName: 'v1',
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
