@@ -129,8 +129,8 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
       budget,
-      onWindow,
       statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
+      onWindow,
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
   });
