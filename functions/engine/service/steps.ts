@@ -1,7 +1,7 @@
 // One function per state of the state machine. Each opens what it needs, does one step,
 // closes, and returns plain JSON. A window's failure is data (counted in the output and
 // on its record); anything else throws, for the state machine's Retry/Catch.
-import { executeWindows, type WindowEvent } from '../backfill/executor.js';
+import { executeWindows } from '../backfill/executor.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, planRun } from '../backfill/plan.js';
 import { batchStartRange } from '../backfill/windows.js';
@@ -17,6 +17,7 @@ import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import { runValve } from '../backfill/valve.js';
 import { loadGate } from '../backfill/load-gate.js';
+import type { WindowEvent } from '../backfill/executor.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
@@ -125,12 +126,12 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       allow: input.mode === 'retry' ? ['failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
+      onWindow,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
       budget,
       statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
-      onWindow,
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
   });
