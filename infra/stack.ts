@@ -129,6 +129,12 @@ export class HourglassStack extends Stack {
       resources: [this.state.table.tableArn],
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } },
     }));
+    // POST /runs idempotency keys: put and forget their own items (pk IDEM#…, functions/engine/state/idempotency-keys.ts), nothing else.
+    api.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [this.state.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } },
+    }));
     this.functions = { apply, plan, window, verify, finalize, api };
     this.api = new RunApi(this, 'Http', { handler: api.function });
     this.triggers = new RunTriggers(this, 'Triggers', { stage: config.stage, stateMachine, schedules: config.schedules, eventBus: config.eventBus });

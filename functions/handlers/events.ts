@@ -57,28 +57,23 @@ export const EVENTBRIDGE_REVERT_ENV = 'HOURGLASS_EVENTBRIDGE_REVERT';
 
 const ENVELOPE_KEYS = new Set(['action', 'target', 'trigger', 'detail']);
 
-/**
- * The step event with an EventBridge envelope's `detail` as its input (the input itself when
- * there is no envelope), after the envelope's checks: nothing but its own fields, routing
- * fields equal to the detail's, and no revert unless allowed. parseRunInput then validates it.
- */
-function unwrapped(event: Partial<RunStepEvent>, env: NodeJS.ProcessEnv): Partial<RunStepEvent> {
-  const raw = event.input;
+/** The requested input: the input itself, or the `detail` of an EventBridge envelope (checked against its routing fields). */
+function requestedInput(raw: unknown, env: NodeJS.ProcessEnv): RunInput {
   const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
   const trigger = obj?.trigger as Record<string, unknown> | undefined;
-  if (!obj || typeof trigger !== 'object' || trigger === null || trigger.source !== 'eventbridge') return event;
+  if (!obj || typeof trigger !== 'object' || trigger === null || trigger.source !== 'eventbridge') return parseRunInput(raw);
   for (const key of Object.keys(obj)) if (!ENVELOPE_KEYS.has(key)) throw new UsageError(`EventBridge input: unknown envelope field "${key.slice(0, 40)}"`);
-  const detail = typeof obj.detail === 'object' && obj.detail !== null ? (obj.detail as Record<string, unknown>) : {};
-  if (obj.action !== detail.action || obj.target !== detail.target) throw new UsageError('EventBridge input: the envelope\'s action and target differ from its detail');
-  if (detail.action === 'revert' && env[EVENTBRIDGE_REVERT_ENV] !== 'allow') {
+  const input = parseRunInput(obj.detail);
+  if (obj.action !== input.action || obj.target !== input.target) throw new UsageError('EventBridge input: the envelope\'s action and target differ from its detail');
+  if (input.action === 'revert' && env[EVENTBRIDGE_REVERT_ENV] !== 'allow') {
     throw new TriggerRefusedError(`revert is refused from EventBridge (event ${String(trigger.eventId ?? '?').slice(0, 64)}): revert through the CLI or the API, or allow it with the stage's eventBus.allowRevert`);
   }
-  return { ...event, input: obj.detail };
+  return input;
 }
 
 export function runInputOf(event: RunStepEvent, env: NodeJS.ProcessEnv = process.env): RunInput {
-  const { input: raw, executionName } = unwrapped(asObject(event, 'step') as Partial<RunStepEvent>, env);
-  const input = parseRunInput(raw);
+  const { input: raw, executionName } = asObject(event, 'step') as Partial<RunStepEvent>;
+  const input = requestedInput(raw, env);
   // retry and resume always name the run they repair (parseRunInput requires it); others default to the execution.
   if (input.runId === undefined && typeof executionName === 'string' && RUN_ID.test(executionName)) input.runId = executionName;
   return input;
@@ -122,6 +117,6 @@ export function windowBatchInputOf(event: unknown): WindowBatchInput {
   if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw new UsageError('window batch: "runId" must be a run id');
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new UsageError('window batch: "batch" must be a non-negative whole number');
   if (typeof target !== 'string' || !TARGET_NAME.test(target)) throw new UsageError('window batch: "target" must be a target name');
-  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry') throw new UsageError('window batch: "mode" must be backfill or retry');
+  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry' && mode !== 'resume') throw new UsageError('window batch: "mode" must be backfill, retry or resume');
   return { runId, batch, target, ...(mode === undefined ? {} : { mode }) };
 }

@@ -16,11 +16,11 @@ export class RunApi extends Construct {
     super(scope, id);
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.api = new apigw.RestApi(this, 'Api', {
-      description: 'Hourglass runs: start, read, list windows, report, retry failed windows, pause and throttle',
+      restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
+      description: 'Hourglass runs: start, read, list windows, report, retry failed windows, resume unfinished ones, pause and throttle',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Execution logging needs the account-wide API Gateway CloudWatch role, a regional singleton a stack should not claim.
       cloudWatchRole: false,
-      restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
       deployOptions: {
         stageName: 'v1',
         accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
@@ -48,7 +48,7 @@ export class RunApi extends Construct {
     run.addResource('report').addMethod('GET', undefined, { requestValidator: validator, requestParameters: withId });
     for (const action of ['pause', 'unpause']) run.addResource(action).addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });
     run.addResource('throttle').addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId, requestModels: { 'application/json': jsonObject } });
-    run.addResource('retry').addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });
+    for (const action of ['retry', 'resume']) run.addResource(action).addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });
 
     // Gateway-side rejections in the same {"error": "..."} shape as the handler's.
     for (const [name, type] of [['BadBody', apigw.ResponseType.BAD_REQUEST_BODY], ['BadParameters', apigw.ResponseType.BAD_REQUEST_PARAMETERS]] as const) {

@@ -26,7 +26,8 @@ describe('step payloads', () => {
     expect(windowBatchInputOf({ runId: 'r-1', batch: 4, target: 'analytics', mode: 'retry' })).toEqual({ runId: 'r-1', batch: 4, target: 'analytics', mode: 'retry' });
     expect(() => windowBatchInputOf({ runId: '../x', batch: 4, target: 'analytics' })).toThrow('"runId" must be a run id');
     expect(() => windowBatchInputOf({ runId: 'r-1', batch: -1, target: 'analytics' })).toThrow('"batch" must be a non-negative whole number');
-    expect(() => windowBatchInputOf({ runId: 'r-1', batch: 1, target: 'a', mode: 'all' })).toThrow('"mode" must be backfill or retry');
+    expect(() => windowBatchInputOf({ runId: 'r-1', batch: 1, target: 'a', mode: 'all' })).toThrow('"mode" must be backfill, retry or resume');
+    expect(windowBatchInputOf({ runId: 'r-1', batch: 0, target: 'analytics', mode: 'resume' })).toMatchObject({ mode: 'resume' });
   });
 
   it('passes a caught error on to Finalize and nothing else of the state data', () => {

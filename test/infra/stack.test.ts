@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
 import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
 import { RUN_PARTIALLY_FAILED, STATE, TASK_HANDLERS } from '../../infra/state-names.js';
 import { actions, allStates, functionStatements, resourceList, resources, stateMachineDefinition, type Resources } from './template-helpers.js';
@@ -112,8 +113,8 @@ describe('least-privilege IAM', () => {
       for (const statement of functionStatements(template, `${name}Function`)) {
         if (!actions(statement).some((a) => DATA.test(a))) continue;
         expect(resourceList(statement), `${name} ${actions(statement).join(',')}`).not.toContain('*');
-        // The api's valve write (UpdateItem of the valve attribute) is on the table alone, not the index.
-        const valveWrite = (statement as { Condition?: unknown }).Condition !== undefined && actions(statement).join() === 'dynamodb:UpdateItem';
+        // The api's conditioned writes (the valve attribute; idempotency-key items) are on the table alone, not the index.
+        const valveWrite = (statement as { Condition?: unknown }).Condition !== undefined && actions(statement).every((a) => /^dynamodb:(UpdateItem|PutItem|DeleteItem)$/.test(a));
         if (actions(statement).some((a) => a.startsWith('dynamodb:'))) expect(resourceList(statement)).toEqual(valveWrite ? [tableArn()] : [tableArn(), `${tableArn()}/index/gsi1`]);
       }
     }
@@ -155,10 +156,12 @@ describe('least-privilege IAM', () => {
         expect(stateActions.flatMap(actions).sort()).toEqual(['states:ListExecutions', 'states:ListMapRuns', 'states:StartExecution', 'states:UpdateMapRun']);
         const start = stateActions.find((s) => actions(s).includes('states:StartExecution'))!;
         expect(resourceList(start)).toEqual([sm]);
-        // pause/throttle: UpdateItem of the valve attribute only
+        // pause/throttle: UpdateItem of the valve attribute only; POST /runs: its idempotency-key items only
         const writes = statements.filter((s) => actions(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
-        expect(writes.flatMap(actions)).toEqual(['dynamodb:UpdateItem']);
-        expect((writes[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } });
+        expect(writes.map((w) => [actions(w), (w as { Condition?: unknown }).Condition])).toEqual([
+          [['dynamodb:UpdateItem'], { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } }],
+          [['dynamodb:PutItem', 'dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } }],
+        ]);
         continue;
       } else expect(stateActions, name).toEqual([]);
       const writes = statements.flatMap(actions).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
@@ -281,7 +284,7 @@ describe('state machine', () => {
     expect(child[STATE.batchDone]).toMatchObject({ Type: 'Succeed' });
   });
 
-  it('retries every Task on Lambda service errors and infrastructure errors, and catches every failure into Finalize', () => {
+  it('retries every Task on Lambda service errors and infrastructure errors, and catches every Task failure into Finalize', () => {
     const states = allStates(definition);
     for (const name of Object.keys(TASK_HANDLERS)) {
       const task = states[name];
@@ -293,10 +296,36 @@ describe('state machine', () => {
       const fnTimeout = all[(task.Resource as string).slice(1, -'.Arn>'.length)]!.Properties.Timeout as number;
       expect(task.TimeoutSeconds, name).toBe(fnTimeout + 60);
     }
-    for (const name of [STATE.apply, STATE.plan, STATE.backfillWindows, STATE.verify]) {
+    for (const name of [STATE.apply, STATE.verify]) {
       expect(definition.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize }]);
     }
+    // Plan's refusals (another run holds the target and version; the run id is taken) end the execution first, under their own names.
+    expect(definition.States[STATE.plan].Catch).toEqual([
+      { ErrorEquals: [...REFUSED_ERRORS], ResultPath: '$.error', Next: STATE.runRefused },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize },
+    ]);
+    expect(definition.States[STATE.runRefused]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     expect(definition.States[STATE.finalize].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.finalizeError', Next: STATE.finalizeFailed }]);
+  });
+
+  it('takes the Map tolerance from the plan (the input, default 100) and leaves a failed Map uncaught, so RedriveExecution re-runs its failed children', () => {
+    const map = definition.States[STATE.backfillWindows];
+    expect(map).toMatchObject({ ToleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage', Next: STATE.verify });
+    expect(map.ToleratedFailurePercentage).toBeUndefined();
+    // A Catch would exit the Map state: a redriven execution would then start after it, not in it.
+    expect(map.Catch).toBeUndefined();
+    // The role may redrive the Map's own child executions (a redriven parent redrives them).
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'states:RedriveExecution', Effect: 'Allow' })]) },
+    });
+    // A batch that timed out waits out the window lease before it runs again.
+    const timeoutRetry = map.ItemProcessor.States[STATE.runWindowBatch].Retry.find((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('Sandbox.Timedout'));
+    expect(timeoutRetry.IntervalSeconds * 1000).toBeGreaterThan(WINDOW_LEASE_MS);
+  });
+
+  it('routes retry and resume to Plan', () => {
+    const route = definition.States[STATE.routeAction];
+    expect(route.Choices).toContainEqual({ Or: [{ Variable: '$.input.action', StringEquals: 'retry' }, { Variable: '$.input.action', StringEquals: 'resume' }], Next: STATE.plan });
   });
 
   it('ends a partial run in a Fail state, so alerting sees it', () => {

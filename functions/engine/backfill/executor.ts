@@ -13,6 +13,7 @@ import type { BackfillDefinition } from './definition.js';
 import type { TimeBudget } from './budget.js';
 import { countWindow, runWindow } from './strategies.js';
 import type { Valve } from './valve.js';
+import { WINDOW_LEASE_MS, keepWindowLeases } from '../state/lease-heartbeat.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -66,7 +67,7 @@ export interface ExecuteResult {
 }
 
 export async function executeWindows(driver: Driver, runs: RunStore, def: BackfillDefinition, migrationVersion: number, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const leaseMs = opts.leaseMs ?? 15 * 60_000;
+  const leaseMs = opts.leaseMs ?? WINDOW_LEASE_MS;
   const all = await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch, ...(opts.batchStarts ? { starts: opts.batchStarts } : {}) });
   // Durations of the batch's earlier windows (earlier invocations) seed the time estimate.
   for (const w of all) opts.budget?.observe(w.durationMs);
@@ -102,6 +103,8 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       result.skipped++;
       return;
     }
+    // The lease is short; it is renewed while the window runs (lease-heartbeat.ts).
+    const heartbeat = keepWindowLeases(runs, opts.runId, opts.owner, [claimed.start], leaseMs);
     running++;
     const ordinal = started++;
     result.peakConcurrency = Math.max(result.peakConcurrency, running);
@@ -139,6 +142,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       result.failed++;
       opts.onWindow?.({ start: claimed.start, end: claimed.end, status: 'failed', rows: 0, durationMs, error: shortError(error) });
     } finally {
+      heartbeat.stop();
       running--;
       release?.();
     }
