@@ -66,7 +66,7 @@ function requestedInput(raw: unknown, env: NodeJS.ProcessEnv): RunInput {
   const input = parseRunInput(obj.detail);
   if (obj.action !== input.action || obj.target !== input.target) throw new UsageError('EventBridge input: the envelope\'s action and target differ from its detail');
   if (input.action === 'revert' && env[EVENTBRIDGE_REVERT_ENV] !== 'allow') {
-    throw new TriggerRefusedError(`revert is refused from EventBridge (event ${String(trigger.eventId ?? '?').slice(0, 64)}): use the CLI, or allow it with the stage's eventBus.allowRevert`);
+    throw new TriggerRefusedError(`revert is refused from EventBridge (event ${String(trigger.eventId ?? '?').slice(0, 64)}): revert through the CLI or the API, or allow it with the stage's eventBus.allowRevert`);
   }
   return input;
 }

@@ -70,7 +70,7 @@ describe('EventBridge envelopes (the trigger rule\'s input, infra/constructs/run
     for (const env of [{}, { HOURGLASS_EVENTBRIDGE_REVERT: 'refuse' }, { HOURGLASS_EVENTBRIDGE_REVERT: 'yes' }]) {
       expect(() => runInputOf(revert, env)).toThrow(TriggerRefusedError);
     }
-    expect(() => runInputOf(revert, {})).toThrow('revert is refused from EventBridge (event ev-1): use the CLI, or allow it with the stage\'s eventBus.allowRevert');
+    expect(() => runInputOf(revert, {})).toThrow('revert is refused from EventBridge (event ev-1): revert through the CLI or the API, or allow it with the stage\'s eventBus.allowRevert');
     const error = (() => { try { runInputOf(revert, {}); } catch (e) { return e as Error; } })();
     // Its name is what Step Functions records (not retried: not in RETRYABLE_ERRORS); Finalize treats it as bad input.
     expect(stateMachineError(error).name).toBe('TriggerRefusedError');
