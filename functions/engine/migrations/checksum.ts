@@ -10,7 +10,7 @@ export function migrationChecksum(group: Pick<MigrationFiles, 'texts'>): string 
   for (const kind of ORDER) {
     const text = group.texts[kind];
     if (text === undefined) continue;
-    hash.update(kind).update('\0').update(text).update('\0');
+    hash.update(`${kind}\0${text}\0`); // the same bytes as four updates, one call into the hash
   }
   return hash.digest('hex');
 }
