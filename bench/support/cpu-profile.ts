@@ -1,12 +1,14 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and says where the time went, by package:
 // self time of every sample, grouped by the npm package its code came from (our own code
 // is "hourglass"; V8's pseudo-frames keep their names).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber?: number; columnNumber?: number };
   children?: number[];
 }
 
@@ -25,8 +27,23 @@ export interface ProfileSummary {
   groups: [string, number][];
 }
 
+const sourceMaps = new Map<string, SourceMap | null>();
+
+/** Where a frame's code came from: the CLI bundle carries packages (pg, commander …), found through dist's source maps. */
+function originalUrl(frame: ProfileNode['callFrame']): string {
+  const { url, lineNumber, columnNumber } = frame;
+  if (!url.startsWith('file:') || !url.includes('/dist/') || lineNumber === undefined || columnNumber === undefined) return url;
+  if (!sourceMaps.has(url)) {
+    const mapFile = `${fileURLToPath(url)}.map`;
+    sourceMaps.set(url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : null);
+  }
+  const entry = sourceMaps.get(url)?.findEntry(lineNumber, columnNumber) as { originalSource?: string } | undefined;
+  return entry?.originalSource ?? url;
+}
+
 export function packageOf(frame: ProfileNode['callFrame']): string {
-  const { url, functionName } = frame;
+  const { functionName } = frame;
+  const url = originalUrl(frame);
   if (!url) return functionName.startsWith('(') ? functionName : '(native / V8)';
   if (url.startsWith('node:')) return 'node (built-in modules)';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);

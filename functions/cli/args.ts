@@ -32,7 +32,8 @@ function longName(option: Option): string {
   return option.long!.slice(2);
 }
 
-function buildProgram(output: { out: string; err: string }, seen: { command?: string; parsed?: ParsedArgs }): Commander {
+/** The program with every command, or with only `only` (what the command line names). */
+function buildProgram(output: { out: string; err: string }, seen: { command?: string; parsed?: ParsedArgs }, only?: string): Commander {
   const program = new Commander('hourglass')
     .description('versioned migrations and hourly backfills for ClickHouse and PostgreSQL')
     .usage('[global options] <command> [args] [options]')
@@ -45,7 +46,7 @@ function buildProgram(output: { out: string; err: string }, seen: { command?: st
     });
   program.option('-V, --version', 'print the version');
   for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionFor(name, spec));
-  for (const [name, spec] of Object.entries(COMMANDS)) addCommand(program, name, spec, seen);
+  for (const [name, spec] of Object.entries(COMMANDS)) if (only === undefined || name === only) addCommand(program, name, spec, seen);
   return program;
 }
 
@@ -82,9 +83,41 @@ function checkArguments(name: string, spec: CommandSpec, positionals: string[], 
 
 /** Parses argv against the registry: a command to run, or help text to print. */
 export function parseCommandLine(argv: string[]): CommandLine {
+  const named = namedCommand(argv);
+  if (named !== undefined) {
+    // Start-up is a feature: a command line that names its command builds that command alone
+    // (one Option per flag it takes, not ~200), and commander reads it exactly as it would the
+    // full program. Anything unexpected is parsed again against every command.
+    try {
+      return parseWith(argv, named);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+    }
+  }
+  return parseWith(argv);
+}
+
+/**
+ * The command the line names: the first word that is not a global option or a global
+ * option's value (global options come before the command: enablePositionalOptions).
+ * Undefined when there is none or it is not a command: the full program answers those.
+ */
+function namedCommand(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') return undefined;
+    if (!word.startsWith('-')) return Object.hasOwn(COMMANDS, word) ? word : undefined;
+    const global = Object.values(GLOBAL_OPTIONS).find((o) => o.flags.split(' ')[0] === word);
+    if (!global) return undefined; // -V, --help, a typo: the full program says what it means
+    if (global.flags.includes('<')) i++; // its value
+  }
+  return undefined;
+}
+
+function parseWith(argv: string[], only?: string): CommandLine {
   const output = { out: '', err: '' };
   const seen: { command?: string; parsed?: ParsedArgs } = {};
-  const program = buildProgram(output, seen);
+  const program = buildProgram(output, seen, only);
   const programHelp = () => {
     program.outputHelp();
     return { help: output.out };

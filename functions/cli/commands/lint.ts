@@ -2,7 +2,8 @@
 // from the target's tracking table like `status`), or every one with --all, or the versions
 // named. --all and versions lint the files alone, with no connection to the target.
 import { ConnectionError, UsageError, errorMessage } from '../../engine/errors.js';
-import { formatFinding, lintMigrations, type Finding } from '../../engine/lint/index.js';
+import { lintMigrations, type Finding } from '../../engine/lint/index.js';
+import { formatFinding, jsonFinding } from '../../engine/lint/format.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import { computeStatus } from '../../engine/migrator/status.js';
 import { integerArg } from '../args.js';
@@ -45,9 +46,4 @@ async function pendingVersions(ctx: CliContext, set: ReturnType<typeof loadMigra
   return computeStatus(ctx.target.display, set, rows).migrations
     .filter((m) => m.state === 'pending' || m.state === 'failed' || m.state === 'running')
     .map((m) => m.version);
-}
-
-/** The --json contract: exactly these keys, in this order. */
-export function jsonFinding(f: Finding) {
-  return { rule: f.rule, severity: f.severity, version: f.version, file: f.file, line: f.line, statement: f.statement, message: f.message, fix: f.fix };
 }

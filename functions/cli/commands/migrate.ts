@@ -3,9 +3,8 @@ import { loadMigrationSet } from '../../engine/migrations/set.js';
 import { Migrator, type MigrationEvent, type StatusResult } from '../../engine/migrator/index.js';
 import { cutoverWindowMs } from '../../engine/backfill/definition.js';
 import { LintFailedError } from '../../engine/errors.js';
-import { formatFinding } from '../../engine/lint/index.js';
+import { formatFinding, jsonFinding } from '../../engine/lint/format.js';
 import { integerArg } from '../args.js';
-import { jsonFinding } from './lint.js';
 import type { CliContext } from '../context.js';
 import { randomUUID } from 'node:crypto';
 
@@ -89,10 +88,12 @@ function printStatus(ctx: CliContext, status: StatusResult): void {
   ctx.io.out(`target   ${status.target}`);
   ctx.io.out(`database version ${status.databaseVersion ?? 'none'} · code version ${status.codeVersion}`);
   for (const w of status.warnings) ctx.io.err(`warning: ${w}`);
-  for (const m of status.migrations) {
+  // One write for the whole list: hundreds of migrations are hundreds of writes otherwise.
+  const lines = status.migrations.map((m) => {
     const detail = m.state === 'applied' && m.appliedAt ? m.appliedAt : m.error ?? '';
-    ctx.io.out(`  ${String(m.version).padStart(4, '0')}  ${m.state.padEnd(8)} ${m.name.padEnd(36)} ${detail}`.trimEnd());
-  }
+    return `  ${String(m.version).padStart(4, '0')}  ${m.state.padEnd(8)} ${m.name.padEnd(36)} ${detail}`.trimEnd();
+  });
+  if (lines.length > 0) ctx.io.out(lines.join('\n'));
 }
 
 function printEvent(ctx: CliContext, e: MigrationEvent): void {

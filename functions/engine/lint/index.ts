@@ -8,6 +8,7 @@ import type { Finding } from './types.js';
 
 export type { Finding, Severity } from './types.js';
 export { RULES } from './rules/index.js';
+export { formatFinding } from './format.js';
 
 export interface LintOptions {
   /** Versions to lint; every migration of the set when omitted. */
@@ -33,6 +34,3 @@ export async function gateApply(set: MigrationSet, engine: Engine, pending: numb
   return findings;
 }
 
-export function formatFinding(f: Pick<Finding, 'file' | 'line' | 'rule' | 'message' | 'fix'> & { severity: string }): string {
-  return `${f.file}:${f.line} ${f.rule} (${f.severity}): ${f.message}\n  fix: ${f.fix}`;
-}

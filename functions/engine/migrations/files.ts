@@ -29,6 +29,7 @@ export function readMigrationFolder(dir: string): MigrationFiles[] {
     throw new UsageError(`cannot read migrations folder ${dir}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
   const byVersion = new Map<number, MigrationFiles>();
+  const prefix = join(dir, '/');
   for (const entry of entries) {
     if (!/\.(sql|ts)$/.test(entry) || entry.endsWith('.d.ts')) continue;
     const match = NAME.exec(entry);
@@ -40,9 +41,10 @@ export function readMigrationFolder(dir: string): MigrationFiles[] {
     const group = byVersion.get(version) ?? { version, name, files: {}, texts: {} };
     if (group.name !== name) throw new MigrationFileError(entry, `duplicate version ${version}: also used by "${group.name}"`);
     if (group.files[kind]) throw new MigrationFileError(entry, `duplicate version ${version} (${kind})`);
-    const path = join(dir, entry);
+    const path = prefix + entry; // = join(dir, entry) for a bare name, without normalizing per file
     group.files[kind] = path;
-    group.texts[kind] = readFileSync(path, 'utf8').replace(/\r\n/g, '\n');
+    const text = readFileSync(path, 'utf8');
+    group.texts[kind] = text.includes('\r') ? text.replace(/\r\n/g, '\n') : text;
     byVersion.set(version, group);
   }
   const groups = [...byVersion.values()].sort((a, b) => a.version - b.version);

@@ -4,7 +4,7 @@ import type { Driver } from '../drivers/driver.js';
 import { MissingDownError, UsageError } from '../errors.js';
 import { hasDown, loadTypeScriptMigration, type Migration, type MigrationSet } from '../migrations/set.js';
 import { applyOne, type AppliedMigration, type RunOptions } from './apply.js';
-import { gateApply, lintMigrations, type Finding } from '../lint/index.js';
+import type { Finding } from '../lint/index.js';
 import { revertOne, type RevertedMigration } from './revert.js';
 import { assertNoDrift, computeStatus, type StatusResult } from './status.js';
 
@@ -71,7 +71,8 @@ export class Migrator {
       for (const { m } of pendingRuns) if (m.form === 'ts') await loadTypeScriptMigration(m);
       const planned = pendingRuns.map(({ m, resumeAt }) => ({ version: m.version, name: m.name, ...(resumeAt ? { resumeAt } : {}) }));
       const versions = planned.map((p) => p.version);
-      const findings = versions.length ? await lintMigrations(this.set, this.driver.engine, { versions, pending: versions }) : [];
+      // The lint rules load only when something is about to run (status and a no-op apply never lint).
+      const findings = versions.length ? await (await import('../lint/index.js')).lintMigrations(this.set, this.driver.engine, { versions, pending: versions }) : [];
       return { dryRun: true, planned, applied: [], status, findings };
     }
     // Nothing pending (the common case at every deploy): answer without taking the lock.
@@ -87,7 +88,7 @@ export class Migrator {
       const pending = this.pending(before, to);
       for (const { m } of pending) if (m.form === 'ts') await loadTypeScriptMigration(m);
       // Lint gate: an error-level finding stops everything here, before the first statement.
-      const findings = await gateApply(this.set, this.driver.engine, pending.map(({ m }) => m.version));
+      const findings = await (await import('../lint/index.js')).gateApply(this.set, this.driver.engine, pending.map(({ m }) => m.version));
       if (findings.length > 0) this.opts.onLintWarnings?.(findings);
       await this.driver.ensureTrackingTable();
       const applied: AppliedMigration[] = [];

@@ -75,11 +75,21 @@ export async function trackingTableExists(client: ClickHouseClient): Promise<boo
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
-/** Latest state per version; [] without creating anything when the table does not exist. */
+/**
+ * Latest state per version; [] without creating anything when the table does not exist.
+ * One request (status is one request after the connection check): the table's absence is
+ * ClickHouse's UNKNOWN_TABLE answer, over HTTP and from chdb alike (the error's `type`,
+ * not its class: chdb throws from its own copy of @clickhouse/client-common).
+ */
 export async function readTracking(client: ClickHouseClient): Promise<TrackingRow[]> {
-  if (!(await trackingTableExists(client))) return [];
-  const rs = await client.query({ query: READ_TRACKING, format: 'JSONEachRow', clickhouse_settings: CLICKHOUSE_SETTINGS });
-  const rows = await rs.json<LatestRow>();
+  let rows: LatestRow[];
+  try {
+    const rs = await client.query({ query: READ_TRACKING, format: 'JSONEachRow', clickhouse_settings: CLICKHOUSE_SETTINGS });
+    rows = await rs.json<LatestRow>();
+  } catch (error) {
+    if ((error as { type?: unknown }).type === 'UNKNOWN_TABLE') return [];
+    throw error;
+  }
   return rows.map((r) => ({
     version: Number(r.version),
     name: r.latest_name,

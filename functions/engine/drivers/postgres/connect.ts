@@ -3,7 +3,7 @@
 // `pg-embedded:<dir>`; openSession adds sessions to the same database for transactions
 // that overlap (parallel backfill windows). Failures become a one-line, redacted ConnectionError.
 import pg from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../embedded/postgres-server.js';
+import type { EmbeddedPostgresServer } from '../../embedded/postgres-server.js';
 import { ConnectionError, HourglassError, errorMessage } from '../../errors.js';
 import type { TargetUrl } from '../../target-url.js';
 
@@ -47,6 +47,8 @@ export async function connectPostgres(target: PostgresTarget): Promise<PostgresC
   let server: EmbeddedPostgresServer | null = null;
   let connectionString: string;
   if (target.kind === 'embedded') {
+    // Loaded only for pg-embedded: a server URL never pays for the embedded server's code.
+    const { startEmbeddedPostgres } = await import('../../embedded/postgres-server.js');
     server = await startEmbeddedPostgres(target.dir);
     connectionString = server.connectionString(target.database);
   } else {
