@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBackfillDefinition, type BackfillDefinition } from '../../functions/engine/backfill/definition.js';
 import { executeWindows, type ExecuteResult } from '../../functions/engine/backfill/executor.js';
 import { planRun } from '../../functions/engine/backfill/plan.js';
+import { statementLabel, windowLabelPrefix } from '../../functions/engine/backfill/statement-label.js';
+import pg from 'pg';
 import type { Driver, Executor } from '../../functions/engine/drivers/driver.js';
 import { loadMigrationSet } from '../../functions/engine/migrations/set.js';
 import { openDriver } from '../../functions/engine/open-target.js';
@@ -20,16 +22,16 @@ import { SOURCE_START, migrationFiles, type EngineName, type FixtureOptions } fr
 import { HOUR, cleanupTempDirs, inRanges, tableFacts, tempDir, timeLiteral, writeMigrations } from './support.js';
 
 let fx: DynamoFixture;
-let pg: TestPostgres;
+let server: TestPostgres;
 let clickhouse: Driver;
 beforeAll(async () => {
-  [fx, pg] = await Promise.all([startDynamoFixture(), startTestPostgres()]);
+  [fx, server] = await Promise.all([startDynamoFixture(), startTestPostgres()]);
   // The one chdb directory this process opens; closed in afterAll.
   clickhouse = await openDriver(parseTargetUrl(`chdb:${join(tempDir('bf-grouped-ch'), 'clickhouse')}`));
 });
 afterAll(async () => {
   await clickhouse?.close();
-  await Promise.all([fx?.close(), pg?.stop()]);
+  await Promise.all([fx?.close(), server?.stop()]);
   cleanupTempDirs();
 });
 
@@ -63,13 +65,16 @@ interface Target {
   engine: EngineName;
   def: BackfillDefinition;
   runs: RunStore;
+  url?: string;
+  set: ReturnType<typeof loadMigrationSet>;
   /** Plans run `runId` over hours [from, to) after FIRST_HOUR and runs it with that statement target. */
   run(runId: string, hours: [number, number], statementTargetMs: number): Promise<ExecuteResult & { sql: string[] }>;
   close(): Promise<void>;
 }
 
 async function target(engine: EngineName, o: FixtureOptions = {}): Promise<Target> {
-  const driver = engine === 'clickhouse' ? clickhouse : await openDriver(parseTargetUrl(await pg.createDatabase(`bf_grp_${Math.random().toString(36).slice(2, 8)}`)));
+  const url = engine === 'clickhouse' ? undefined : await server.createDatabase(`bf_grp_${Math.random().toString(36).slice(2, 8)}`);
+  const driver = url === undefined ? clickhouse : await openDriver(parseTargetUrl(url));
   if (engine === 'clickhouse') for (const table of ['dst', 'src', 'ctl']) await driver.exec(`DROP TABLE IF EXISTS ${table}`);
   const files = migrationFiles(engine, o);
   for (const name of ['0001_source.up.sql', '0002_target.up.sql']) for (const sql of driver.splitStatements(files[name]!)) await driver.exec(sql);
@@ -77,7 +82,7 @@ async function target(engine: EngineName, o: FixtureOptions = {}): Promise<Targe
   const def = parseBackfillDefinition(files['0002_target.backfill.sql']!, { version: 2, name: 'target' });
   const runs = new RunStore(fx.doc, await fx.freshTable());
   return {
-    driver, engine, def, runs,
+    driver, engine, def, runs, url, set,
     async run(runId, [from, to], statementTargetMs) {
       await planRun(driver, runs, set, { version: 2, from: new Date(FIRST_HOUR + from * HOUR), to: new Date(FIRST_HOUR + to * HOUR), concurrency: 1, runId });
       const c = counting(driver);
@@ -214,6 +219,55 @@ describe('every strategy: a window run again alone or inside a differently cut g
       const byStart = new Map((await recordsOf(t, 'whole')).map((r) => [r.start, r.rows]));
       for (const r of [...(await recordsOf(t, 'regrouped')), ...(await recordsOf(t, 'alone'))]) expect(r.rows).toBe(byStart.get(r.start));
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('an abandoned group statement is stopped before any of its windows runs again', () => {
+  it('PostgreSQL: a dead worker\'s statement over hours 0–2 (labelled by hour 0) is gone before hour 2 re-runs alone', async () => {
+    const t = await target('postgres');
+    const runId = 'abandoned';
+    const names = (w: { start: string; attempts: number }) => ({ label: statementLabel(runId, w.start, w.attempts), prefix: windowLabelPrefix(runId, w.start) });
+    const abandoned = new pg.Client({ connectionString: t.url! });
+    try {
+      await planRun(t.driver, t.runs, t.set, { version: 2, from: new Date(FIRST_HOUR), to: new Date(FIRST_HOUR + 4 * HOUR), concurrency: 1, runId });
+      const windows = await t.runs.listWindows(runId);
+      // The dead worker claimed hours 0–2 as one group and started its statement, named by hour 0.
+      for (const w of windows.slice(0, 3)) expect(await t.runs.claimWindow(runId, w.start, 'dead-worker', { leaseMs: 1, allow: ['pending'] })).toMatchObject({ attempts: 1 });
+      await abandoned.connect();
+      const label = statementLabel(runId, windows[0]!.start, 1);
+      const outcome = (async () => {
+        await abandoned.query('BEGIN');
+        await abandoned.query("SELECT set_config('application_name', $1, true)", [label]);
+        try {
+          await abandoned.query('INSERT INTO dst SELECT id, ts, v FROM src, (SELECT pg_sleep(60)) AS slow WHERE ts >= $1 AND ts < $2', [windows[0]!.start, windows[2]!.end]);
+          await abandoned.query('COMMIT');
+          return 'committed';
+        } catch (error) {
+          await abandoned.query('ROLLBACK').catch(() => undefined);
+          return (error as { code?: string }).code ?? 'error';
+        }
+      })();
+      const stillRunning = async () => (await t.driver.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = {l} AND state = 'active'", { l: label }))[0]!.n;
+      while ((await stillRunning()) === 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 5)); // the 1 ms leases are over
+
+      // Newest first, one window per statement: hour 3, then hour 2 — a re-run whose group does
+      // not hold hour 0, whose label the abandoned statement carries.
+      const seenBeforeRerun: number[] = [];
+      const result = await executeWindows(t.driver, t.runs, t.def, 2, {
+        runId, owner: 'next-worker', concurrency: 1, allow: ['pending'], statementLabel: names, statementTargetMs: 0, order: 'newest-first',
+        beforeWindow: async (w) => {
+          if (w.attempts > 1) seenBeforeRerun.push(await stillRunning());
+        },
+      });
+      expect(result).toMatchObject({ succeeded: 4, failed: 0 });
+      expect(seenBeforeRerun).toEqual([0, 0, 0]);
+      expect(['57014', '57P01']).toContain(await outcome);
+      expect(await tableFacts(t.driver, 'dst')).toEqual(await tableFacts(t.driver, 'src', range('postgres', 0, 4)));
+    } finally {
+      await abandoned.end().catch(() => undefined);
       await t.close();
     }
   });

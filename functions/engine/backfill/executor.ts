@@ -110,6 +110,9 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   for (const w of all) opts.budget?.observe(w.durationMs);
   const result: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: false, statements: 0 };
   let candidates = all.filter((w) => w.status !== 'succeeded');
+  // Windows a dead worker held when the batch was read (lease expired while running).
+  const readAt = Date.now();
+  const abandoned = candidates.filter((w) => w.status === 'running' && w.leaseExpiresAt !== undefined && w.leaseExpiresAt < readAt);
   if (opts.notAfter) {
     const notAfter = opts.notAfter;
     const held = candidates.filter((w) => new Date(w.end) > notAfter);
@@ -184,7 +187,10 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     opts.budget?.observe(share);
     if (!('error' in outcome)) {
       const out = outcome;
-      await inChunks(ws.map((w, i) => [w, out[i]!] as const), ([w, c]) => runs.completeWindow(opts.runId, w.start, opts.owner, { rows: c.rows, sourceRows: c.sourceRows, durationMs: share }, counts));
+      // Recorded in claim order (each record's updatedAt is taken as its write is sent).
+      const done = ws.map((w, i) => [w, out[i]!] as const);
+      if (opts.order === 'newest-first') done.reverse();
+      await inChunks(done, ([w, c]) => runs.completeWindow(opts.runId, w.start, opts.owner, { rows: c.rows, sourceRows: c.sourceRows, durationMs: share }, counts));
       ws.forEach((w, i) => {
         result.succeeded++;
         result.rows += out[i]!.rows;
@@ -223,9 +229,12 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       claimed.sort(byStart);
       // A re-run (retry, resume, an expired lease taken over): an earlier attempt's statement
       // may still be running, abandoned; it must be gone before this one deletes and inserts.
-      // It carries the label of its group's first window, which may be any window of this group.
+      // It carries the label of its group's first window: any window of this group (every
+      // attempt's prefix), or a window before it that a dead worker still held when this batch
+      // was read (that attempt's exact label, so a live worker's new attempt is not touched).
       if (opts.statementLabel && claimed.some((w) => w.attempts > 1)) {
         for (const w of claimed) await driver.cancelStatements(opts.statementLabel(w).prefix);
+        for (const w of abandoned.splice(0)) await driver.cancelStatements(opts.statementLabel(w).label);
       }
       for (const group of adjacentRuns(claimed)) await runGroup(group, emptyAtStart && group.every((w) => w.attempts === 1));
     } finally {
