@@ -1,6 +1,7 @@
-// Deployment configuration from CDK context (cdk.json, or `-c key=value`): targets, optional
-// VPC placement and optional schedules. Validated at synth, so a typo fails `cdk synth` with
-// one line instead of a broken deployment. Targets come from here, never from code.
+// Deployment configuration from CDK context (cdk.json, `-c key=value`, or a config file per
+// stage, see stage-config.ts): the stage, targets, optional VPC placement, optional schedules
+// and the trigger bus's guard. Validated at synth, so a typo fails `cdk synth` with one line
+// instead of a broken deployment. Targets come from here, never from code.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node } from 'constructs';
@@ -8,8 +9,9 @@ import { UsageError } from '../functions/engine/errors.js';
 import { parseRunInput } from '../functions/engine/service/input.js';
 import type { RunInput } from '../functions/engine/service/types.js';
 import { migrationsFolder, parseTargetsConfig, type TargetsConfig } from '../functions/handlers/target-config.js';
+import { readStageSettings } from './stage-config.js';
 
-export const CONTEXT_KEYS = { targets: 'hourglass:targets', vpc: 'hourglass:vpc', schedule: 'hourglass:schedule' } as const;
+export { CONTEXT_KEYS, DEFAULT_STAGE } from './stage-config.js';
 
 export interface VpcConfig {
   vpcId: string;
@@ -25,60 +27,65 @@ export interface ScheduleConfig {
   input: RunInput;
 }
 
+/** Who may put "Run Requested" events on the stage's bus, and whether such an event may revert. */
+export interface EventBusConfig {
+  /** Accounts besides the stack's own that may put events on the bus. */
+  accounts: string[];
+  /** revert from EventBridge: refused (the default) unless true. */
+  allowRevert: boolean;
+}
+
 export interface HourglassConfig {
+  stage: string;
   targets: TargetsConfig;
   vpc?: VpcConfig;
   schedules: ScheduleConfig[];
-}
-
-/** Context passed with `-c` arrives as a string; cdk.json gives objects. */
-function contextValue(node: Node, key: string): unknown {
-  const value: unknown = node.tryGetContext(key);
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new UsageError(`context ${key} is not valid JSON`);
-    throw error;
-  }
+  eventBus: EventBusConfig;
 }
 
 export function readConfig(node: Node, repoRoot: string): HourglassConfig {
-  const rawTargets = contextValue(node, CONTEXT_KEYS.targets);
-  if (rawTargets === undefined) throw new UsageError(`context ${CONTEXT_KEYS.targets} is not set: add it to cdk.json (see README)`);
-  const targets = parseTargetsConfig(rawTargets, `context ${CONTEXT_KEYS.targets}`);
+  const settings = readStageSettings(node, repoRoot);
+  const rawTargets = settings.get('targets');
+  if (rawTargets.value === undefined) throw new UsageError(`${rawTargets.label} is not set: add it to cdk.json (see README)`);
+  const targets = parseTargetsConfig(rawTargets.value, rawTargets.label);
   for (const [name, target] of Object.entries(targets)) {
     const folder = migrationsFolder(target);
     if (!existsSync(join(repoRoot, 'migrations', folder))) throw new UsageError(`target "${name}": migrations/${folder} does not exist`);
   }
-  const vpc = parseVpc(contextValue(node, CONTEXT_KEYS.vpc));
-  const schedules = parseSchedules(contextValue(node, CONTEXT_KEYS.schedule), targets);
-  return { targets, vpc, schedules };
+  const vpc = settings.get('vpc');
+  const schedule = settings.get('schedule');
+  const eventBusSetting = settings.get('eventBus');
+  const eventBus = parseEventBus(eventBusSetting.value, eventBusSetting.label);
+  const schedules = parseSchedules(schedule.value, schedule.label, targets);
+  // A schedule is an EventBridge trigger too: revert on a timer only where reverts from EventBridge are allowed.
+  const revert = schedules.find((s) => s.input.action === 'revert');
+  if (revert && !eventBus.allowRevert) throw new UsageError(`${schedule.label}: schedule ${revert.name} reverts, which EventBridge may not unless ${eventBusSetting.label}.allowRevert is true`);
+  return { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringList(value: unknown, pattern: RegExp, what: string): string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && pattern.test(v))) throw new UsageError(`context ${CONTEXT_KEYS.vpc}.${what} must be a non-empty list of ids`);
+function stringList(value: unknown, pattern: RegExp, at: string): string[] {
+  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && pattern.test(v))) throw new UsageError(`${at} must be a non-empty list of ids`);
   return value as string[];
 }
 
-function parseVpc(raw: unknown): VpcConfig | undefined {
+function parseVpc(raw: unknown, label: string): VpcConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (!isObject(raw)) throw new UsageError(`context ${CONTEXT_KEYS.vpc} must be {vpcId, subnetIds, securityGroupIds?}`);
-  if (typeof raw.vpcId !== 'string' || !/^vpc-[0-9a-f]{8,17}$/.test(raw.vpcId)) throw new UsageError(`context ${CONTEXT_KEYS.vpc}.vpcId must be a VPC id (vpc-…)`);
-  const vpc: VpcConfig = { vpcId: raw.vpcId, subnetIds: stringList(raw.subnetIds, /^subnet-[0-9a-f]{8,17}$/, 'subnetIds') };
-  if (raw.securityGroupIds !== undefined) vpc.securityGroupIds = stringList(raw.securityGroupIds, /^sg-[0-9a-f]{8,17}$/, 'securityGroupIds');
+  if (!isObject(raw)) throw new UsageError(`${label} must be {vpcId, subnetIds, securityGroupIds?}`);
+  if (typeof raw.vpcId !== 'string' || !/^vpc-[0-9a-f]{8,17}$/.test(raw.vpcId)) throw new UsageError(`${label}.vpcId must be a VPC id (vpc-…)`);
+  const vpc: VpcConfig = { vpcId: raw.vpcId, subnetIds: stringList(raw.subnetIds, /^subnet-[0-9a-f]{8,17}$/, `${label}.subnetIds`) };
+  if (raw.securityGroupIds !== undefined) vpc.securityGroupIds = stringList(raw.securityGroupIds, /^sg-[0-9a-f]{8,17}$/, `${label}.securityGroupIds`);
   return vpc;
 }
 
-function parseSchedules(raw: unknown, targets: TargetsConfig): ScheduleConfig[] {
+function parseSchedules(raw: unknown, label: string, targets: TargetsConfig): ScheduleConfig[] {
   if (raw === undefined || raw === null) return [];
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((entry, i) => {
-    const at = `context ${CONTEXT_KEYS.schedule}[${i}]`;
+    const at = `${label}[${i}]`;
     if (!isObject(entry)) throw new UsageError(`${at} must be {expression, input, name?}`);
     const name = entry.name ?? `Schedule${i + 1}`;
     if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name)) throw new UsageError(`${at}.name must be letters and digits, starting with a letter`);
@@ -93,4 +100,16 @@ function parseSchedules(raw: unknown, targets: TargetsConfig): ScheduleConfig[] 
     if (!Object.hasOwn(targets, input.target)) throw new UsageError(`${at}.input.target "${input.target}" is not a configured target`);
     return { name, expression: entry.expression, input };
   });
+}
+
+const ACCOUNT = /^\d{12}$/;
+
+function parseEventBus(raw: unknown, label: string): EventBusConfig {
+  if (raw === undefined || raw === null) return { accounts: [], allowRevert: false };
+  if (!isObject(raw)) throw new UsageError(`${label} must be {accounts?, allowRevert?}`);
+  for (const key of Object.keys(raw)) if (key !== 'accounts' && key !== 'allowRevert') throw new UsageError(`${label}: unknown field "${key.slice(0, 40)}" (known: accounts, allowRevert)`);
+  const accounts = raw.accounts ?? [];
+  if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && ACCOUNT.test(a))) throw new UsageError(`${label}.accounts must be a list of 12-digit AWS account ids`);
+  if (raw.allowRevert !== undefined && typeof raw.allowRevert !== 'boolean') throw new UsageError(`${label}.allowRevert must be true or false`);
+  return { accounts: [...new Set(accounts as string[])], allowRevert: raw.allowRevert === true };
 }

@@ -9,7 +9,10 @@ import { HourglassStack } from './stack.js';
 
 // HOURGLASS_REPO_ROOT: set by bin/hourglass.mjs, since the bundled CLI lives in dist/.
 export const REPO_ROOT = (process.env.HOURGLASS_REPO_ROOT ?? fileURLToPath(new URL('..', import.meta.url))).replace(/\/$/, '');
-export const STACK_NAME = 'Hourglass';
+/** One stack per stage, so dev and prod live side by side in one account: Hourglass-dev, Hourglass-prod. */
+export function stackName(stage: string): string {
+  return `Hourglass-${stage}`;
+}
 
 export interface CreateAppOptions {
   /** Context on top of the CLI's (cdk.json, -c). Tests pass cdkJsonContext() plus overrides. */
@@ -24,10 +27,10 @@ export function createHourglassApp(options: CreateAppOptions = {}): { app: App; 
   if (options.bundle === false) context['aws:cdk:bundling-stacks'] = [];
   const app = new App({ context, outdir: options.outdir });
   const config = readConfig(app.node, REPO_ROOT);
-  const stack = new HourglassStack(app, STACK_NAME, {
+  const stack = new HourglassStack(app, stackName(config.stage), {
     config,
     repoRoot: REPO_ROOT,
-    description: 'Hourglass: schema migrations and hourly backfills for ClickHouse and PostgreSQL on Step Functions',
+    description: `Hourglass (${config.stage}): schema migrations and hourly backfills for ClickHouse and PostgreSQL on Step Functions`,
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { app, stack };

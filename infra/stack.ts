@@ -1,5 +1,5 @@
-// The Hourglass stack: state table, six functions, the run state machine, the HTTP API,
-// EventBridge triggers, and alerts. Each function gets only its own table, secret and
+// The Hourglass stack of one stage: state table, six functions, the run state machine, the
+// HTTP API, EventBridge triggers on the stage's own bus, alerts, alarms and a dashboard. Each function gets only its own table, secret and
 // state-machine permissions (see FUNCTIONS below).
 import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,9 +12,12 @@ import type { HourglassConfig, VpcConfig } from './config.js';
 import { HourglassFunction, type VpcPlacement } from './constructs/hourglass-function.js';
 import { RunAlerts } from './constructs/run-alerts.js';
 import { RunApi } from './constructs/run-api.js';
+import { RunDashboard } from './constructs/run-dashboard.js';
 import { RunStateMachine } from './constructs/run-state-machine.js';
 import { RunTriggers } from './constructs/run-triggers.js';
+import { ServiceAlarms } from './constructs/service-alarms.js';
 import { StateTable } from './constructs/state-table.js';
+import { EVENTBRIDGE_REVERT_ENV } from '../functions/handlers/events.js';
 
 
 interface FunctionSpec {
@@ -49,13 +52,20 @@ export class HourglassStack extends Stack {
   readonly api: RunApi;
   readonly alerts: RunAlerts;
   readonly triggers: RunTriggers;
+  readonly alarms: ServiceAlarms;
+  readonly dashboard: RunDashboard;
 
   constructor(scope: Construct, id: string, props: HourglassStackProps) {
     super(scope, id, props);
     const { config } = props;
     this.state = new StateTable(this, 'State');
     const vpc = config.vpc ? this.placement(config.vpc) : undefined;
-    const environment = { TABLE_NAME: this.state.table.tableName, HOURGLASS_TARGETS: JSON.stringify(config.targets) };
+    const environment = {
+      TABLE_NAME: this.state.table.tableName,
+      HOURGLASS_TARGETS: JSON.stringify(config.targets),
+      // The steps' second lock on revert from EventBridge (events.ts); the rule's pattern is the first.
+      [EVENTBRIDGE_REVERT_ENV]: config.eventBus.allowRevert ? 'allow' : 'refuse',
+    };
     // Full secret ARNs only (config.ts refuses names and partial ARNs): exact resources, no pattern.
     const secretArns = [...new Set(Object.values(config.targets).map((target) => target.secretArn))];
     const kmsKeyArns = [...new Set(Object.values(config.targets).flatMap((target) => (target.kmsKeyArn ? [target.kmsKeyArn] : [])))];
@@ -119,15 +129,37 @@ export class HourglassStack extends Stack {
       resources: [this.state.table.tableArn],
       conditions: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } },
     }));
+    // POST /runs idempotency keys: put and forget their own items (pk IDEM#…, functions/engine/state/idempotency-keys.ts), nothing else.
+    api.role.addToPolicy(new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+      resources: [this.state.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } },
+    }));
     this.functions = { apply, plan, window, verify, finalize, api };
     this.api = new RunApi(this, 'Http', { handler: api.function });
-    this.triggers = new RunTriggers(this, 'Triggers', { stateMachine, schedules: config.schedules });
+    this.triggers = new RunTriggers(this, 'Triggers', { stage: config.stage, stateMachine, schedules: config.schedules, eventBus: config.eventBus });
     this.alerts = new RunAlerts(this, 'Alerts', { stateMachine });
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      alerts: this.alerts,
+      stateMachine,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, fn]) => [name, fn.function])),
+      table: this.state.table,
+      api: this.api.api,
+      deadLetterQueue: this.triggers.deadLetterQueue,
+    });
+    this.dashboard = new RunDashboard(this, 'Dashboard', { stage: config.stage, stateMachine, windowLogGroup: window.logGroup, alarms: this.alarms.alarms });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API (IAM-signed requests)' });
-    new CfnOutput(this, 'StateMachineArn', { value: stateMachine.stateMachineArn });
-    new CfnOutput(this, 'TableName', { value: this.state.table.tableName });
-    new CfnOutput(this, 'AlertsTopicArn', { value: this.alerts.topic.topicArn });
+    // Export names carry the stack name (Hourglass-<stage>), so the stages' exports never collide.
+    const output = (id: string, value: string, description: string): CfnOutput => new CfnOutput(this, id, { value, description, exportName: `${this.stackName}-${id}` });
+    output('ApiUrl', this.api.url, 'HTTP API (IAM-signed requests)');
+    output('StateMachineArn', stateMachine.stateMachineArn, 'The run state machine');
+    output('TableName', this.state.table.tableName, 'The state table');
+    output('EventBusName', this.triggers.bus.eventBusName, 'Put Run Requested events here');
+    output('EventBusArn', this.triggers.bus.eventBusArn, 'Put Run Requested events here (from another account: by ARN)');
+    output('TriggerDeadLetterQueueUrl', this.triggers.deadLetterQueue.queueUrl, 'Run requests that could not start an execution');
+    output('AlertsTopicArn', this.alerts.topic.topicArn, 'Pages: one message per failed run, failed starts, API 5xx');
+    output('WarningsTopicArn', this.alerts.warnings.topicArn, 'Does not page: Lambda errors and throttles, DynamoDB throttling, failed windows and verifies');
+    output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard of this stage');
   }
 
   private placement(config: VpcConfig): VpcPlacement {

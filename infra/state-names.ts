@@ -19,6 +19,7 @@ export const STATE = {
   runSucceeded: 'RunSucceeded',
   runPartiallyFailed: 'RunPartiallyFailed',
   runFailed: 'RunFailed',
+  runRefused: 'RunRefused',
   finalizeFailed: 'FinalizeFailed',
 } as const;
 

@@ -159,10 +159,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: async () => (await import('./commands/verify.js')).verifyCommand,
   },
   run: {
-    summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]',
+    summary: 'run the state machine locally: run <apply|backfill|retry|resume|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]',
     args: ['<action>'],
     options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify', 'function-timeout', 'statement-target'],
-    example: 'hourglass run backfill --version 3 --concurrency 8\n  hourglass run backfill --version 3 --deployed',
+    example: 'hourglass run backfill --version 3 --concurrency 8\n  hourglass run backfill --version 3 --deployed\n  hourglass run resume --run-id <runId>',
     load: async () => (await import('./commands/run.js')).runCommand,
   },
   serve: {

@@ -37,7 +37,8 @@ export async function openStateStore(stateDir: string): Promise<StateHandle> {
   if (!remoteTable) await ensureTable(client, tableName);
   return {
     leases: new DynamoLeaseProvider(client, tableName),
-    runs: new RunStore(client, tableName),
+    // A CLI process is on a real host: its leases carry its pid, so a resume here can see it died.
+    runs: new RunStore(client, tableName, { holder: (await import('../engine/state/lease-holder.js')).thisProcess() }),
     ...(endpoint !== undefined ? { endpoint } : {}),
     tableName,
     exclusive: local?.serving() ?? false,

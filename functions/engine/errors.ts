@@ -103,3 +103,22 @@ export function shortError(error: unknown, max = 500): string {
   const line = errorMessage(error).split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/**
+ * Another run holds the lease of this target and migration version (one backfill, retry or
+ * resume at a time). Exit 1; the execution ends in RunRefused with this name, and the API answers 409.
+ */
+export class RunLeaseHeldError extends HourglassError {
+  readonly exitCode = 1 as const;
+  constructor(message: string, readonly holderRunId: string) {
+    super(message);
+  }
+}
+
+/**
+ * A run id that is taken by a run with other parameters, or by another execution: refused
+ * without touching that run. Exit 2 (bad input); the execution ends in RunRefused with this name.
+ */
+export class RunConflictError extends HourglassError {
+  readonly exitCode = 2 as const;
+}

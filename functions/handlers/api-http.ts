@@ -10,6 +10,8 @@ export interface ApiRequest {
   resource: string;
   pathParameters?: Record<string, string | undefined> | null;
   queryStringParameters?: Record<string, string | undefined> | null;
+  /** As the client sent them (names in any case): Idempotency-Key. */
+  headers?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
   /** The IAM caller (IAM authorization on every method), recorded with a pause or throttle. */
@@ -33,6 +35,11 @@ export class ConflictError extends Error {
   constructor(message: string, readonly details: Record<string, unknown> = {}) {
     super(message);
   }
+}
+
+/** The request is well formed but contradicts an earlier one (an idempotency key reused with another body): 422. */
+export class UnprocessableError extends Error {
+  override name = 'UnprocessableError';
 }
 
 export function json(statusCode: number, body: unknown): ApiResponse {

@@ -1,7 +1,7 @@
 // Routes of the HTTP API, separate from the Lambda entry so they can be tested with a real
 // state store (dynalite) and a stub of the Step Functions client (no local SFN API exists).
 //
-//   POST /runs               start a run (body: the execution input)           202 | 400 | 409
+//   POST /runs               start a run (body: the execution input; Idempotency-Key, see api-run-guards.ts)  202 | 400 | 409 | 422
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
 //   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
@@ -9,25 +9,30 @@
 //   POST /runs/{id}/unpause  let it claim again                                 200 | 400 | 404
 //   POST /runs/{id}/throttle {"concurrency": N}: at most N windows at once, and the Map run's MaxConcurrency  200 | 400 | 404
 //   POST /runs/{id}/retry    re-run only the failed windows (body: {target?, concurrency?})  202 | 400 | 404 | 409
+//   POST /runs/{id}/resume   run every window not done: pending, failed, or running with an expired lease (same body)  202 | 400 | 404 | 409
 //
-// Retry is idempotent: the execution name is derived from the run and its current failed
-// windows, so the same request twice names the same execution (Step Functions returns the
-// running one for identical input, or ExecutionAlreadyExists → 409), and while a retry of the
-// run is running another one is refused with 409 instead of starting a second.
-import { createHash, randomBytes } from 'node:crypto';
+// Retry and resume are idempotent: the execution name is derived from the run and the windows
+// it would run (continue-plan.ts repairExecutionName), so the same request twice names the
+// same execution (Step Functions returns the running one for identical input, or
+// ExecutionAlreadyExists → 409), and while one of the run is running another of the same
+// action is refused with 409 instead of starting a second.
+import { randomBytes } from 'node:crypto';
 import { ExecutionAlreadyExists, ExecutionDoesNotExist, ListExecutionsCommand, ListMapRunsCommand, StartExecutionCommand, UpdateMapRunCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { changeValve, checkConcurrency, type ValveChange } from '../engine/backfill/valve-control.js';
 import { UsageError } from '../engine/errors.js';
 import { parseRunInput } from '../engine/service/input.js';
+import { repairExecutionName, repairPrefix, resumableWindows } from '../engine/service/continue-plan.js';
 import type { RunAction, RunInput } from '../engine/service/types.js';
 import { redact } from '../engine/redact.js';
 import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
-import type { RunRecord, WindowRecord } from '../engine/state/records.js';
+import type { RunRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
-import { ConflictError, NotFoundError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ConflictError, NotFoundError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+import { refuseWhileLeased, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
+import { runIdForKey } from '../engine/state/idempotency-keys.js';
 
-export interface ApiDeps {
+export interface ApiDeps extends RunGuardDeps {
   runs: Pick<RunStore, 'getRun' | 'listWindows' | 'failedOrStuckWindows' | 'setValve'>;
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string;
@@ -46,7 +51,8 @@ const ROUTES: Record<string, Record<string, Route>> = {
   '/runs/{id}/pause': { POST: (request, deps) => valve(request, deps, { paused: true }) },
   '/runs/{id}/unpause': { POST: (request, deps) => valve(request, deps, { paused: false }) },
   '/runs/{id}/throttle': { POST: (request, deps) => valve(request, deps, throttleBody(parseJsonBody(request, false))) },
-  '/runs/{id}/retry': { POST: (request, deps) => retryRun(runIdParam(request), parseJsonBody(request, true), deps) },
+  '/runs/{id}/retry': { POST: (request, deps) => repairRun('retry', runIdParam(request), parseJsonBody(request, true), deps) },
+  '/runs/{id}/resume': { POST: (request, deps) => repairRun('resume', runIdParam(request), parseJsonBody(request, true), deps) },
 };
 
 export const WINDOW_PAGE_MAX = 1000;
@@ -62,6 +68,7 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     if (error instanceof UsageError) return errorResponse(400, error.message);
     if (error instanceof NotFoundError) return errorResponse(404, error.message);
     if (error instanceof ConflictError) return errorResponse(409, error.message, error.details);
+    if (error instanceof UnprocessableError) return errorResponse(422, error.message);
     throw error;
   }
 }
@@ -83,16 +90,35 @@ function checkTarget(deps: ApiDeps, target: string): void {
 }
 
 async function startRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
-  const input = parseRunInput(parseJsonBody(request, false));
+  const { key, body } = takeIdempotencyKey(request, parseJsonBody(request, false));
+  const input = parseRunInput(body);
   checkTarget(deps, input.target);
-  if (input.action === 'retry') return retryRun(input.runId ?? '', { target: input.target, ...(input.concurrency ? { concurrency: input.concurrency } : {}) }, deps);
-  if (input.runId !== undefined && (await deps.runs.getRun(input.runId))) {
-    throw new ConflictError(`run ${input.runId} already exists: re-run its failed windows with POST /runs/${input.runId}/retry`);
+  // Retry and resume are idempotent on their own fingerprint: a key adds nothing to them.
+  if (input.action === 'retry' || input.action === 'resume') {
+    const fields = input as unknown as Record<string, unknown>;
+    return repairRun(input.action, input.runId ?? '', Object.fromEntries(REPAIR_FIELDS.filter((k) => fields[k] !== undefined).map((k) => [k, fields[k]])), deps);
   }
   // The execution name is the run id (the state machine uses it when the input names none).
-  const name = input.runId ?? newRunId(input.action, (deps.now ?? (() => new Date()))());
-  const executionArn = await startExecution(deps, name, input);
-  return json(202, { runId: name, executionName: name, executionArn });
+  const name = input.runId ?? (key ? runIdForKey(key) : newRunId(input.action, (deps.now ?? (() => new Date()))()));
+  const start = async (): Promise<ApiResponse> => {
+    if (input.action === 'backfill') await refuseWhileLeased(deps, input.target, input.version!, name);
+    if (input.runId !== undefined && (await deps.runs.getRun(input.runId))) {
+      throw new ConflictError(`run ${input.runId} already exists: re-run its failed windows with POST /runs/${input.runId}/retry`);
+    }
+    return json(202, { runId: name, executionName: name, executionArn: await startExecution(deps, name, input) });
+  };
+  if (key === undefined) return start();
+  return startOncePerKey(deps, key, name, input, start, async (runId) => json(202, { runId, executionName: runId, executionArn: await startExecutionOnce(deps, runId, input) }));
+}
+
+/** The key's execution again: started if it never was, else the one that exists (same name, same input). */
+async function startExecutionOnce(deps: ApiDeps, name: string, input: RunInput): Promise<string> {
+  try {
+    return await startExecution(deps, name, input);
+  } catch (error) {
+    if (error instanceof ConflictError && typeof error.details.executionArn === 'string') return error.details.executionArn;
+    throw error;
+  }
 }
 
 async function getRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
@@ -153,19 +179,23 @@ async function throttleMapRuns(deps: ApiDeps, runId: string, concurrency: number
   return updated;
 }
 
-async function retryRun(runId: string, body: unknown, deps: ApiDeps): Promise<ApiResponse> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UsageError('retry body must be a JSON object: {"target"?, "concurrency"?}');
+const REPAIR_FIELDS = ['target', 'concurrency', 'toleratedFailurePercentage'];
+
+/** retry (failed windows) or resume (every window not done), idempotent on the windows it would run. */
+async function repairRun(action: 'retry' | 'resume', runId: string, body: unknown, deps: ApiDeps): Promise<ApiResponse> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new UsageError(`${action} body must be a JSON object: {"target"?, "concurrency"?, "toleratedFailurePercentage"?}`);
   const fields = body as Record<string, unknown>;
-  for (const key of Object.keys(fields)) if (key !== 'target' && key !== 'concurrency') throw new UsageError(`unknown retry field "${key.slice(0, 40)}" (known: target, concurrency)`);
+  for (const key of Object.keys(fields)) if (!REPAIR_FIELDS.includes(key)) throw new UsageError(`unknown ${action} field "${key.slice(0, 40)}" (known: ${REPAIR_FIELDS.join(', ')})`);
   const run = await existingRun(deps, assertRunId(runId));
-  const input = parseRunInput({ action: 'retry', runId, target: fields.target ?? targetOf(run, deps), ...(fields.concurrency !== undefined ? { concurrency: fields.concurrency } : {}) });
+  const input = parseRunInput({ ...fields, action, runId, target: fields.target ?? targetOf(run, deps) });
   checkTarget(deps, input.target);
-  const todo = await deps.runs.failedOrStuckWindows(runId, (deps.now ?? (() => new Date()))());
-  if (todo.length === 0) throw new ConflictError(`run ${runId} has no failed windows to retry`, { counts: run.counts });
-  const prefix = retryPrefix(runId);
-  const running = await runningExecution(deps, prefix);
-  if (running) throw new ConflictError(`a retry of run ${runId} is already running`, { executionArn: running });
-  const name = `${prefix}${fingerprint(runId, todo)}`;
+  await refuseWhileLeased(deps, run.targetName ?? input.target, run.migrationVersion, runId);
+  const now = (deps.now ?? (() => new Date()))().getTime();
+  const todo = action === 'retry' ? await deps.runs.failedOrStuckWindows(runId, now) : resumableWindows(await deps.runs.listWindows(runId), now);
+  if (todo.length === 0) throw new ConflictError(action === 'retry' ? `run ${runId} has no failed windows to retry` : `run ${runId} has no windows to resume: every window succeeded or is held by a live worker`, { counts: run.counts });
+  const running = await runningExecution(deps, repairPrefix(action, runId));
+  if (running) throw new ConflictError(`a ${action} of run ${runId} is already running`, { executionArn: running });
+  const name = repairExecutionName(action, runId, todo);
   const executionArn = await startExecution(deps, name, input);
   return json(202, { runId, executionName: name, executionArn, windows: todo.length });
 }
@@ -199,18 +229,6 @@ async function runningExecution(deps: ApiDeps, prefix: string): Promise<string |
     if (!nextToken) return undefined;
   }
   return undefined;
-}
-
-/** Execution names are at most 80 characters: 6 + 57 + 1 + 16. */
-export function retryPrefix(runId: string): string {
-  return `retry-${runId.slice(0, 57)}-`;
-}
-
-/** Changes whenever the set of windows to retry (or their attempt counts) changes. */
-export function fingerprint(runId: string, windows: readonly WindowRecord[]): string {
-  const hash = createHash('sha256').update(runId);
-  for (const w of [...windows].sort((a, b) => (a.start < b.start ? -1 : 1))) hash.update(`\n${w.start}:${w.status}:${w.attempts}`);
-  return hash.digest('hex').slice(0, 16);
 }
 
 export function newRunId(action: RunAction, now: Date): string {

@@ -6,6 +6,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { errorMessage } from '../engine/errors.js';
 import { createDocumentClient } from '../engine/state/client.js';
 import { RunStore } from '../engine/state/run-store.js';
+import { RunLeases } from '../engine/state/run-lease.js';
+import { IdempotencyKeys } from '../engine/state/idempotency-keys.js';
 import { errorResponse } from './api-http.js';
 import { handleApiRequest, type ApiDeps } from './api-routes.js';
 import { requiredEnv, targetsFromEnv } from './environment.js';
@@ -14,12 +16,18 @@ import { logger } from './observability.js';
 let deps: Promise<ApiDeps> | undefined;
 
 function apiDeps(): Promise<ApiDeps> {
-  deps ??= (async (): Promise<ApiDeps> => ({
-    runs: new RunStore(await createDocumentClient(), requiredEnv('TABLE_NAME')),
-    sfn: new SFNClient({}),
-    stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
-    targets: Object.keys(targetsFromEnv()),
-  }))().catch((error: unknown) => {
+  deps ??= (async (): Promise<ApiDeps> => {
+    const doc = await createDocumentClient();
+    const table = requiredEnv('TABLE_NAME');
+    return {
+      runs: new RunStore(doc, table),
+      runLeases: new RunLeases(doc, table),
+      idempotencyKeys: new IdempotencyKeys(doc, table),
+      sfn: new SFNClient({}),
+      stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
+      targets: Object.keys(targetsFromEnv()),
+    };
+  })().catch((error: unknown) => {
     deps = undefined;
     throw error;
   });

@@ -9,3 +9,11 @@ export const RETRYABLE_ERRORS = ['ConnectionError', 'OperationError', 'LockBusyE
 
 /** The name AWS SDK errors are reported under (their own names are too many to list). */
 export const AWS_SERVICE_ERROR = 'AwsServiceError';
+
+/**
+ * Refusals that end the execution at once in the RunRefused Fail state, under their own name,
+ * without Finalize: the run they meet belongs to someone else and must not be finalized.
+ * RunLeaseHeldError: another run holds this target and version (its run id in the cause).
+ * RunConflictError: the run id is taken by a run with other parameters or another execution.
+ */
+export const REFUSED_ERRORS = ['RunLeaseHeldError', 'RunConflictError'] as const;

@@ -5,6 +5,12 @@
 // Run id: a run's id is its execution's name unless the input names one (retry names the run
 // it repairs; a backfill may name its own). Every step applies the same rule, so Apply, Plan,
 // Verify and Finalize all agree on the id without passing it between states.
+//
+// EventBridge: the trigger rule (infra/constructs/run-triggers.ts) hands the state machine an
+// envelope, {action, target, trigger: {source: "eventbridge", eventId, account}, detail}, whose
+// `detail` is the requested input. Every step unwraps it the same way and refuses a revert
+// unless the stack allows reverts from EventBridge (HOURGLASS_EVENTBRIDGE_REVERT=allow): the
+// rule's pattern already drops such events, this is the second lock behind it.
 import { UsageError } from '../engine/errors.js';
 import { RUN_ID, TARGET_NAME, parseRunInput } from '../engine/service/input.js';
 import type { FinalizeInput, RunInput, VerifyOutput, WindowBatchInput } from '../engine/service/types.js';
@@ -44,10 +50,31 @@ function asObject(event: unknown, what: string): Record<string, unknown> {
   return event as Record<string, unknown>;
 }
 
-export function runInputOf(event: RunStepEvent): RunInput {
+/** A revert requested through EventBridge while the stack does not allow it. Not retried; Finalize records it. */
+export class TriggerRefusedError extends UsageError {}
+
+export const EVENTBRIDGE_REVERT_ENV = 'HOURGLASS_EVENTBRIDGE_REVERT';
+
+const ENVELOPE_KEYS = new Set(['action', 'target', 'trigger', 'detail']);
+
+/** The requested input: the input itself, or the `detail` of an EventBridge envelope (checked against its routing fields). */
+function requestedInput(raw: unknown, env: NodeJS.ProcessEnv): RunInput {
+  const obj = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  const trigger = obj?.trigger as Record<string, unknown> | undefined;
+  if (!obj || typeof trigger !== 'object' || trigger === null || trigger.source !== 'eventbridge') return parseRunInput(raw);
+  for (const key of Object.keys(obj)) if (!ENVELOPE_KEYS.has(key)) throw new UsageError(`EventBridge input: unknown envelope field "${key.slice(0, 40)}"`);
+  const input = parseRunInput(obj.detail);
+  if (obj.action !== input.action || obj.target !== input.target) throw new UsageError('EventBridge input: the envelope\'s action and target differ from its detail');
+  if (input.action === 'revert' && env[EVENTBRIDGE_REVERT_ENV] !== 'allow') {
+    throw new TriggerRefusedError(`revert is refused from EventBridge (event ${String(trigger.eventId ?? '?').slice(0, 64)}): use the CLI, or allow it with the stage's eventBus.allowRevert`);
+  }
+  return input;
+}
+
+export function runInputOf(event: RunStepEvent, env: NodeJS.ProcessEnv = process.env): RunInput {
   const { input: raw, executionName } = asObject(event, 'step') as Partial<RunStepEvent>;
-  const input = parseRunInput(raw);
-  // retry always names the run it repairs (parseRunInput requires it); others default to the execution.
+  const input = requestedInput(raw, env);
+  // retry and resume always name the run they repair (parseRunInput requires it); others default to the execution.
   if (input.runId === undefined && typeof executionName === 'string' && RUN_ID.test(executionName)) input.runId = executionName;
   return input;
 }
@@ -90,6 +117,6 @@ export function windowBatchInputOf(event: unknown): WindowBatchInput {
   if (typeof runId !== 'string' || !RUN_ID.test(runId)) throw new UsageError('window batch: "runId" must be a run id');
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new UsageError('window batch: "batch" must be a non-negative whole number');
   if (typeof target !== 'string' || !TARGET_NAME.test(target)) throw new UsageError('window batch: "target" must be a target name');
-  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry') throw new UsageError('window batch: "mode" must be backfill or retry');
+  if (mode !== undefined && mode !== 'backfill' && mode !== 'retry' && mode !== 'resume') throw new UsageError('window batch: "mode" must be backfill, retry or resume');
   return { runId, batch, target, ...(mode === undefined ? {} : { mode }) };
 }

@@ -8,7 +8,7 @@ import { lambdaHandler } from './observability.js';
 
 /** The state's work with a given environment: Lambda's below, the local runner's in-process. */
 export async function invoke(env: StepEnvironment, event: RunStepEvent): Promise<PlanOutput> {
-  return planStep(env, runInputOf(event));
+  return planStep(env, runInputOf(event), typeof event?.executionName === 'string' ? event.executionName : undefined);
 }
 
 export const handler = lambdaHandler('plan', async (event: RunStepEvent) => invoke(await lambdaEnvironment(), event));

@@ -22,6 +22,8 @@ function infraHash(): string {
   hash.update(readFileSync(join(ROOT, 'cdk.json')));
   // The Retry lists of the definition come from here too.
   hash.update(readFileSync(join(ROOT, 'functions/handlers/error-names.ts')));
+  // And the batch's timeout Retry interval from the window lease's length.
+  hash.update(readFileSync(join(ROOT, 'functions/engine/state/lease-heartbeat.ts')));
   return hash.digest('hex').slice(0, 16);
 }
 

@@ -33,6 +33,7 @@ import * as planHandler from '../handlers/plan.js';
 import * as windowHandler from '../handlers/window.js';
 import * as verifyHandler from '../handlers/verify.js';
 import * as finalizeHandler from '../handlers/finalize.js';
+import { stateMachineError } from '../handlers/observability.js';
 
 const INVOKERS: Record<TaskStateName, Invoke> = {
   Apply: applyHandler.invoke as Invoke,
@@ -83,7 +84,10 @@ export async function runDefinitionLocally(definition: object, input: unknown, e
   const { StateMachine, ExecutionError } = await import('aws-local-stepfunctions');
   const timeouts = taskTimeoutsMs(opts.functionTimeoutMs);
   const handlers = opts.taskHandlers ?? Object.fromEntries(
-    Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => invoke(env, event as never, countdown(timeouts[name as TaskStateName])) as Promise<never>]),
+    // Errors reach Retry/Catch named as lambdaHandler names them in AWS (an SDK error as AwsServiceError), so the same Retry matches here.
+    Object.entries(INVOKERS).map(([name, invoke]) => [name, (event: unknown) => (invoke(env, event as never, countdown(timeouts[name as TaskStateName])) as Promise<never>).catch((error: unknown) => {
+      throw stateMachineError(error);
+    })]),
   );
   for (const name of Object.keys(TASK_HANDLERS)) if (!(name in handlers)) throw new Error(`no local binding for Task state ${name}`);
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });

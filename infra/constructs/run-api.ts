@@ -2,6 +2,7 @@
 // proxy (functions/handlers/api.ts) that validates and answers with {"error": "..."} on bad
 // input. Access logs on the stage; the gateway checks only the coarse shape (a JSON object
 // body, the path id) so detailed messages come from the same validation the CLI uses.
+import { Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,7 +16,8 @@ export class RunApi extends Construct {
     super(scope, id);
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.api = new apigw.RestApi(this, 'Api', {
-      description: 'Hourglass runs: start, read, list windows, report, retry failed windows, pause and throttle',
+      restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
+      description: 'Hourglass runs: start, read, list windows, report, retry failed windows, resume unfinished ones, pause and throttle',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Execution logging needs the account-wide API Gateway CloudWatch role, a regional singleton a stack should not claim.
       cloudWatchRole: false,
@@ -46,7 +48,7 @@ export class RunApi extends Construct {
     run.addResource('report').addMethod('GET', undefined, { requestValidator: validator, requestParameters: withId });
     for (const action of ['pause', 'unpause']) run.addResource(action).addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });
     run.addResource('throttle').addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId, requestModels: { 'application/json': jsonObject } });
-    run.addResource('retry').addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });
+    for (const action of ['retry', 'resume']) run.addResource(action).addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });
 
     // Gateway-side rejections in the same {"error": "..."} shape as the handler's.
     for (const [name, type] of [['BadBody', apigw.ResponseType.BAD_REQUEST_BODY], ['BadParameters', apigw.ResponseType.BAD_REQUEST_PARAMETERS]] as const) {

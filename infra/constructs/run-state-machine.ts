@@ -3,11 +3,16 @@
 //   ValidateInput ── no string "action"/"target" ──► InvalidInput (Fail)
 //   └► PrepareRun ► RouteAction ── apply | backfill | revert ──► Apply ► NeedsBackfill ── backfill ──► Plan
 //                        │                                                  └── otherwise ──► Verify
-//                        ├── retry ──► Plan ► BackfillWindows (Map of RunWindowBatch ⇄ BatchMore) ► Verify
+//                        ├── retry | resume ──► Plan ► BackfillWindows (Map of RunWindowBatch ⇄ BatchMore) ► Verify
 //                        └── verify ─► Verify ► Finalize ► RunOutcome ► RunSucceeded | RunPartiallyFailed | RunFailed
 //
-// Every Task and the Map catch into Finalize (the error at $.error); a failing Finalize ends in
-// FinalizeFailed. Task timeouts sit a minute above the function's, so a Lambda timeout is
+// Every Task catches into Finalize (the error at $.error); a failing Finalize ends in
+// FinalizeFailed. The Map does not catch: a batch that fails (after its retries) counts against
+// the input's toleratedFailurePercentage (default 100, so the other batches run on and the
+// run ends partial, for `resume`); past it, the execution fails at BackfillWindows itself,
+// with no MapStateExited, which is what RedriveExecution needs to re-run only the failed (or
+// aborted) children. A redriven child claims its windows again (pending, and leases that
+// expired: they are a minute long and renewed only while their statement runs). Task timeouts sit a minute above the function's, so a Lambda timeout is
 // reported as such (Sandbox.Timedout) rather than as a state timeout.
 //
 // State data: {input, executionName, apply?, plan?, verify?, error?, finalize?}. `input` is the
@@ -28,7 +33,8 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
 import { INVALID_INPUT, RUN_FAILED, RUN_PARTIALLY_FAILED, STATE, type TaskStateName } from '../state-names.js';
 
 export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
@@ -59,9 +65,9 @@ export class RunStateMachine extends Construct {
       return t;
     };
 
-    const invalidInput = new sfn.Fail(this, STATE.invalidInput, { error: INVALID_INPUT, cause: 'Execution input must be a JSON object with string "action" (apply, backfill, retry, verify, revert) and "target"' });
+    const invalidInput = new sfn.Fail(this, STATE.invalidInput, { error: INVALID_INPUT, cause: 'Execution input must be a JSON object with string "action" (apply, backfill, retry, resume, verify, revert) and "target"' });
     const runSucceeded = new sfn.Succeed(this, STATE.runSucceeded);
-    const runPartiallyFailed = new sfn.Fail(this, STATE.runPartiallyFailed, { error: RUN_PARTIALLY_FAILED, cause: 'Some windows failed, or Verify found drift or could not run: the Finalize output and the run record say which. Re-run failed windows with POST /runs/{id}/retry or {"action":"retry","runId":...}' });
+    const runPartiallyFailed = new sfn.Fail(this, STATE.runPartiallyFailed, { error: RUN_PARTIALLY_FAILED, cause: 'Some windows failed, or Verify found drift or could not run: the Finalize output and the run record say which. Re-run failed windows with POST /runs/{id}/retry or {"action":"retry","runId":...}; every window not done with POST /runs/{id}/resume or {"action":"resume","runId":...}' });
     const runFailed = new sfn.Fail(this, STATE.runFailed, { error: RUN_FAILED, cause: 'The run failed: see the Finalize output and the run record' });
     const finalizeFailed = new sfn.Fail(this, STATE.finalizeFailed, { error: 'FinalizeFailed', cause: 'Finalize could not record the outcome: see the finalize function logs' });
 
@@ -87,27 +93,34 @@ export class RunStateMachine extends Construct {
     // ({runId, mode, target, batch}) stays the state data; the last answer sits at $.result.
     const batchItem = sfn.TaskInput.fromObject({ runId: JsonPath.stringAt('$.runId'), mode: JsonPath.stringAt('$.mode'), target: JsonPath.stringAt('$.target'), batch: JsonPath.numberAt('$.batch') });
     const windowBatch = task(STATE.runWindowBatch, batchItem, '$.result', Duration.minutes(16));
-    // A timed-out batch leaves its windows leased; the retry reclaims them once the leases expire.
-    windowBatch.addRetry({ errors: ['Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(30), maxAttempts: 2, backoffRate: 2 });
+    // A timed-out batch leaves its windows leased; the retry, after the lease has run out, claims them again.
+    windowBatch.addRetry({ errors: ['Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(WINDOW_LEASE_MS / 1000 + 15), maxAttempts: 2, backoffRate: 2 });
     const batchLoop = windowBatch.next(
       new sfn.Choice(this, STATE.batchMore)
         .when(Condition.booleanEquals('$.result.more', true), windowBatch)
         .otherwise(new sfn.Succeed(this, STATE.batchDone)),
     );
-    const backfill = toFinalize(
-      new sfn.DistributedMap(this, STATE.backfillWindows, {
-        itemsPath: '$.plan.batches',
-        itemSelector: { runId: JsonPath.stringAt('$.plan.runId'), mode: JsonPath.stringAt('$.plan.mode'), target: JsonPath.stringAt('$.input.target'), batch: JsonPath.numberAt('$$.Map.Item.Value') },
-        // Plan returns the input's concurrency with the default applied: the database's load valve.
-        maxConcurrencyPath: '$.plan.concurrency',
-        mapExecutionType: sfn.StateMachineType.STANDARD,
-        label: 'WindowBatch',
-        resultPath: JsonPath.DISCARD,
-      }),
-    );
+    // No Catch (see the top): a failed Map must stay unexited for RedriveExecution.
+    const backfill = new sfn.DistributedMap(this, STATE.backfillWindows, {
+      itemsPath: '$.plan.batches',
+      itemSelector: { runId: JsonPath.stringAt('$.plan.runId'), mode: JsonPath.stringAt('$.plan.mode'), target: JsonPath.stringAt('$.input.target'), batch: JsonPath.numberAt('$$.Map.Item.Value') },
+      // Plan returns the input's concurrency with the default applied: the database's load valve.
+      maxConcurrencyPath: '$.plan.concurrency',
+      // And the input's tolerance, default 100: failed batches count, they do not stop the others.
+      toleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage',
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      label: 'WindowBatch',
+      resultPath: JsonPath.DISCARD,
+    });
     backfill.itemProcessor(batchLoop).next(verify);
 
-    const plan = toFinalize(task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(16)));
+    // A run refused by Plan (another run holds the target and version, or the run id is taken)
+    // ends under the refusal's own name, before the generic Catch: Finalize would write onto a
+    // run that is not this execution's.
+    const runRefused = new sfn.Fail(this, STATE.runRefused, { errorPath: '$.error.Error', causePath: '$.error.Cause' });
+    const planTask = task(STATE.plan, runStepPayload, '$.plan', Duration.minutes(16));
+    planTask.addCatch(runRefused, { errors: [...REFUSED_ERRORS], resultPath: '$.error' });
+    const plan = toFinalize(planTask);
     plan.next(backfill);
 
     const apply = toFinalize(task(STATE.apply, runStepPayload, '$.apply', Duration.minutes(16)));
@@ -115,7 +128,7 @@ export class RunStateMachine extends Construct {
 
     const route = new sfn.Choice(this, STATE.routeAction)
       .when(Condition.or(action('apply'), action('backfill'), action('revert')), apply)
-      .when(action('retry'), plan)
+      .when(Condition.or(action('retry'), action('resume')), plan)
       .when(action('verify'), verify)
       .otherwise(invalidInput);
     const prepare = new sfn.Pass(this, STATE.prepareRun, {

@@ -65,17 +65,32 @@ describe('a second terminal on the state of a running backfill', () => {
     expect(status.code).not.toBe(0);
     expect(status.stderr).toMatch(/^error: [^\n]*in use by another process/m);
 
-    const throttled = await cliJson(ws, ['throttle', runId, '--concurrency', '3']);
-    expect(throttled.json.valve).toMatchObject({ paused: true, concurrency: 3 });
+    // Throttled below the run's own concurrency (2): from here on one window at a time.
+    const throttled = await cliJson(ws, ['throttle', runId, '--concurrency', '1']);
+    expect(throttled.json.valve).toMatchObject({ paused: true, concurrency: 1 });
     const out = join(ws.state, '..', 'report.html');
     expect((await cli(ws, ['report', runId, '--out', out])).code).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('<span class="badge" id="paused">paused</span>');
-    expect(html).toContain('throttled to 3');
+    expect(html).toContain('throttled to 1');
     expect(html).toContain(`<span data-count="succeeded">${done}</span>`);
 
-    expect((await cliJson(ws, ['unpause', runId])).json.valve).toMatchObject({ paused: false, concurrency: 3 });
+    expect((await cliJson(ws, ['unpause', runId])).json.valve).toMatchObject({ paused: false, concurrency: 1 });
     mark('unpaused');
+    // Sampled from this second terminal until the run ends: never two windows running at once.
+    let ended = false;
+    void exited.then(() => (ended = true));
+    let mostRunning = 0;
+    let samples = 0;
+    while (!ended) {
+      const now = await cliJson<{ windows: WindowJson[] }>(ws, ['windows', runId, '--status', 'running']);
+      if (now.code !== 0 && ended) break; // the run's process let go of the state as this one read it
+      expect(now.code, now.stderr).toBe(0);
+      mostRunning = Math.max(mostRunning, now.json.windows.length);
+      samples++;
+    }
+    expect(samples).toBeGreaterThan(0);
+    expect(mostRunning).toBeLessThanOrEqual(1);
     const exit = await exited;
     mark('backfill exited');
     expect(exit.code, stderr).toBe(0);

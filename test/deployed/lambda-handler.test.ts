@@ -3,6 +3,7 @@
 // - the error renaming the state machine's Retry relies on: a thrown error reaches Step
 //   Functions with its name as the Error (UsageError, and AwsServiceError for any AWS SDK error);
 // - the WindowsFailed metric the failed-windows alarm watches, in the EMF lines Powertools prints;
+// - one "window finished" line per window with the fields the dashboard's slowest-windows query reads;
 // - no password in anything the functions log, while they hold and use the target's URL.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,8 @@ import { withDriver } from '../../functions/engine/open-target.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 import { startDeployedHost } from '../../functions/local/deployed/deployed-host.js';
 import { SYNTH_TIMEOUT_MS, cloudAssembly } from './support.js';
+import { SLOWEST_WINDOWS_QUERY } from '../../infra/constructs/run-dashboard.js';
+import { WINDOW_FINISHED } from '../../functions/handlers/log-messages.js';
 import { TARGET, finalizeOf, openState, startDeployedTarget, type DeployedTarget } from './deployed-run.js';
 
 const HOURS = 6;
@@ -88,6 +91,15 @@ it('WindowsFailed in the EMF output equals the windows that failed; no password 
   expect(directive.Metrics).toContainEqual({ Name: 'WindowsFailed', Unit: 'Count' });
   expect(windowMetrics.reduce((n, l) => n + Number(l.WindowsFailed), 0)).toBe(HOURS);
   expect(windowMetrics.reduce((n, l) => n + Number(l.WindowsSucceeded), 0)).toBe(0);
+
+  // One line per window for the dashboard's "Slowest windows", with every field its query reads.
+  const finished = deployed.logs.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.message === WINDOW_FINISHED);
+  expect(finished.map((l) => l.windowStart).sort()).toEqual(Array.from({ length: HOURS }, (_, h) => new Date(Date.UTC(2024, 0, 1) + h * 3_600_000).toISOString()));
+  const queried = SLOWEST_WINDOWS_QUERY[0]!.replace(/^fields /, '').split(', ').filter((f) => !f.startsWith('@'));
+  for (const line of finished) {
+    expect(Object.keys(line)).toEqual(expect.arrayContaining(queried));
+    expect(line).toMatchObject({ runId: 'lambda-failing', status: 'failed', rows: 0, durationMs: expect.any(Number) });
+  }
 
   // The failures were recorded with the database's reason…
   const failed = await state.runs.listWindows('lambda-failing', { status: 'failed' });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
+import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
 import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
 import { RUN_PARTIALLY_FAILED, STATE, TASK_HANDLERS } from '../../infra/state-names.js';
 import { actions, allStates, functionStatements, resourceList, resources, stateMachineDefinition, type Resources } from './template-helpers.js';
@@ -72,7 +73,7 @@ describe('functions', () => {
       expect(fn.LoggingConfig.LogGroup, name).toEqual({ Ref: expect.stringMatching(new RegExp(`^${name}FunctionLogs`)) });
       const env = fn.Environment.Variables;
       expect(env.TABLE_NAME).toEqual({ Ref: idOf('AWS::DynamoDB::Table') });
-      expect(env.POWERTOOLS_SERVICE_NAME).toBe('Hourglass');
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('Hourglass-dev');
       // AWS's RDS CA bundle in the Node.js 20+ runtimes: sslmode=require against RDS verifies the certificate.
       expect(env.NODE_EXTRA_CA_CERTS, name).toBe('/var/runtime/ca-cert.pem');
       // Targets by name and secret only: no URL, no password, in any environment.
@@ -112,8 +113,8 @@ describe('least-privilege IAM', () => {
       for (const statement of functionStatements(template, `${name}Function`)) {
         if (!actions(statement).some((a) => DATA.test(a))) continue;
         expect(resourceList(statement), `${name} ${actions(statement).join(',')}`).not.toContain('*');
-        // The api's valve write (UpdateItem of the valve attribute) is on the table alone, not the index.
-        const valveWrite = (statement as { Condition?: unknown }).Condition !== undefined && actions(statement).join() === 'dynamodb:UpdateItem';
+        // The api's conditioned writes (the valve attribute; idempotency-key items) are on the table alone, not the index.
+        const valveWrite = (statement as { Condition?: unknown }).Condition !== undefined && actions(statement).every((a) => /^dynamodb:(UpdateItem|PutItem|DeleteItem)$/.test(a));
         if (actions(statement).some((a) => a.startsWith('dynamodb:'))) expect(resourceList(statement)).toEqual(valveWrite ? [tableArn()] : [tableArn(), `${tableArn()}/index/gsi1`]);
       }
     }
@@ -155,10 +156,12 @@ describe('least-privilege IAM', () => {
         expect(stateActions.flatMap(actions).sort()).toEqual(['states:ListExecutions', 'states:ListMapRuns', 'states:StartExecution', 'states:UpdateMapRun']);
         const start = stateActions.find((s) => actions(s).includes('states:StartExecution'))!;
         expect(resourceList(start)).toEqual([sm]);
-        // pause/throttle: UpdateItem of the valve attribute only
+        // pause/throttle: UpdateItem of the valve attribute only; POST /runs: its idempotency-key items only
         const writes = statements.filter((s) => actions(s).some((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a)));
-        expect(writes.flatMap(actions)).toEqual(['dynamodb:UpdateItem']);
-        expect((writes[0] as { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } });
+        expect(writes.map((w) => [actions(w), (w as { Condition?: unknown }).Condition])).toEqual([
+          [['dynamodb:UpdateItem'], { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', 'valve'] } }],
+          [['dynamodb:PutItem', 'dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } }],
+        ]);
         continue;
       } else expect(stateActions, name).toEqual([]);
       const writes = statements.flatMap(actions).filter((a) => /^dynamodb:(Put|Update|Delete|BatchWrite)/.test(a));
@@ -210,17 +213,18 @@ describe('HTTP API', () => {
 describe('EventBridge', () => {
   const sm = (): { Ref: string } => ({ Ref: idOf('AWS::StepFunctions::StateMachine') });
 
-  it('starts an execution on "Run Requested" events from source hourglass, with the detail as input', () => {
+  it('starts an execution on "Run Requested" events from source hourglass on the stage\'s own bus, the detail wrapped in the envelope (triggers.test.ts has the rest)', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['hourglass'], 'detail-type': ['Run Requested'] },
-      Targets: [Match.objectLike({ Arn: sm(), InputPath: '$.detail' })],
+      EventBusName: { Ref: idOf('AWS::Events::EventBus') },
+      EventPattern: Match.objectLike({ source: ['hourglass'], 'detail-type': ['Run Requested'] }),
+      Targets: [Match.objectLike({ Arn: sm(), InputTransformer: Match.objectLike({ InputPathsMap: Match.objectLike({ detail: '$.detail' }) }), DeadLetterConfig: Match.anyValue() })],
     });
   });
 
   it('sends failed, timed-out and aborted executions of this state machine to the alerts topic', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()] } },
-      Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic') } })],
+      Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic', 'AlertsTopic') } })],
     });
   });
 });
@@ -280,7 +284,7 @@ describe('state machine', () => {
     expect(child[STATE.batchDone]).toMatchObject({ Type: 'Succeed' });
   });
 
-  it('retries every Task on Lambda service errors and infrastructure errors, and catches every failure into Finalize', () => {
+  it('retries every Task on Lambda service errors and infrastructure errors, and catches every Task failure into Finalize', () => {
     const states = allStates(definition);
     for (const name of Object.keys(TASK_HANDLERS)) {
       const task = states[name];
@@ -292,10 +296,36 @@ describe('state machine', () => {
       const fnTimeout = all[(task.Resource as string).slice(1, -'.Arn>'.length)]!.Properties.Timeout as number;
       expect(task.TimeoutSeconds, name).toBe(fnTimeout + 60);
     }
-    for (const name of [STATE.apply, STATE.plan, STATE.backfillWindows, STATE.verify]) {
+    for (const name of [STATE.apply, STATE.verify]) {
       expect(definition.States[name].Catch, name).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize }]);
     }
+    // Plan's refusals (another run holds the target and version; the run id is taken) end the execution first, under their own names.
+    expect(definition.States[STATE.plan].Catch).toEqual([
+      { ErrorEquals: [...REFUSED_ERRORS], ResultPath: '$.error', Next: STATE.runRefused },
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: STATE.finalize },
+    ]);
+    expect(definition.States[STATE.runRefused]).toEqual({ Type: 'Fail', ErrorPath: '$.error.Error', CausePath: '$.error.Cause' });
     expect(definition.States[STATE.finalize].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.finalizeError', Next: STATE.finalizeFailed }]);
+  });
+
+  it('takes the Map tolerance from the plan (the input, default 100) and leaves a failed Map uncaught, so RedriveExecution re-runs its failed children', () => {
+    const map = definition.States[STATE.backfillWindows];
+    expect(map).toMatchObject({ ToleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage', Next: STATE.verify });
+    expect(map.ToleratedFailurePercentage).toBeUndefined();
+    // A Catch would exit the Map state: a redriven execution would then start after it, not in it.
+    expect(map.Catch).toBeUndefined();
+    // The role may redrive the Map's own child executions (a redriven parent redrives them).
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'states:RedriveExecution', Effect: 'Allow' })]) },
+    });
+    // A batch that timed out waits out the window lease before it runs again.
+    const timeoutRetry = map.ItemProcessor.States[STATE.runWindowBatch].Retry.find((r: { ErrorEquals: string[] }) => r.ErrorEquals.includes('Sandbox.Timedout'));
+    expect(timeoutRetry.IntervalSeconds * 1000).toBeGreaterThan(WINDOW_LEASE_MS);
+  });
+
+  it('routes retry and resume to Plan', () => {
+    const route = definition.States[STATE.routeAction];
+    expect(route.Choices).toContainEqual({ Or: [{ Variable: '$.input.action', StringEquals: 'retry' }, { Variable: '$.input.action', StringEquals: 'resume' }], Next: STATE.plan });
   });
 
   it('ends a partial run in a Fail state, so alerting sees it', () => {
@@ -317,30 +347,22 @@ describe('alerts', () => {
     });
   });
 
-  it('alarms on failed executions, timed-out executions, failed windows and failed verifies, into the topic', () => {
-    const topic = { Ref: idOf('AWS::SNS::Topic') };
+  it('keeps the failed-windows and VerifyFailed alarms (now warnings) and the execution alarms (quiet: the rule pages once per run); alarms.test.ts has the rest', () => {
+    const warnings = { Ref: idOf('AWS::SNS::Topic', 'AlertsWarningsTopic') };
     const sm = { Ref: idOf('AWS::StepFunctions::StateMachine') };
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: sm }], Threshold: 1, AlarmActions: [topic] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', AlarmActions: [topic] });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'Hourglass',
-      MetricName: 'WindowsFailed',
-      Dimensions: [{ Name: 'service', Value: 'Hourglass' }],
-      Statistic: 'Sum',
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: [topic],
-    });
-    // Drift, count mismatches or a verify that could not run (the verify function's metric).
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'Hourglass',
-      MetricName: 'VerifyFailed',
-      Dimensions: [{ Name: 'service', Value: 'Hourglass' }],
-      Statistic: 'Sum',
-      Threshold: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmActions: [topic],
-    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', Dimensions: [{ Name: 'StateMachineArn', Value: sm }], Threshold: 1, AlarmActions: Match.absent() });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', AlarmActions: Match.absent() });
+    for (const metric of ['WindowsFailed', 'VerifyFailed']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Hourglass',
+        MetricName: metric,
+        Dimensions: [{ Name: 'service', Value: 'Hourglass-dev' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [warnings],
+      });
+    }
   });
 });

@@ -124,6 +124,7 @@ describe('state machine, run locally', () => {
     expect(partial.error?.name, JSON.stringify(partial.error)).toBe('RunPartiallyFailed');
     await h.withDriver((d) => d.exec('TRUNCATE TABLE failing_hours'));
     expect((await run({ action: 'retry', target: 'local', runId: 'cover-partial' }, 'cover-retry')).status).toBe('SUCCEEDED');
+    expect((await run({ action: 'backfill', target: 'local', version: 2, from: FROM, to: hour(2), runId: 'cover-partial' }, 'cover-refused')).error?.name).toBe('RunConflictError');
     expect((await run({ action: 'apply', target: 'local' }, 'cover-apply-fails')).error?.name).toBe('RunFailed');
     expect((await run({ action: 'verify', target: 'local' }, 'cover-verify')).statesEntered).toContain('Verify');
     const finalizeFails = await retryWithUnreachableState('cover-partial', 'cover-finalize-fails');

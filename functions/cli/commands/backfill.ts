@@ -11,7 +11,9 @@ import { parseStatementTarget } from '../../engine/backfill/group-size.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { runValve } from '../../engine/backfill/valve.js';
 import { loadGate } from '../../engine/backfill/load-gate.js';
-import { loadDefinition, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
+import { loadDefinition, newRunId, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
+import { RunLeases, type RunLeaseSubject } from '../../engine/state/run-lease.js';
+import type { RunStore } from '../../engine/state/run-store.js';
 import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import { RUN_ORDERS, type RunOrder, type RunRecord } from '../../engine/state/records.js';
@@ -98,13 +100,36 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   const to = timeArg(ctx, 'to');
   const concurrency = concurrencyArg(ctx, 4);
   const set = loadMigrationSet(ctx.migrationsDir);
-  const driver = await ctx.openDriver();
   const { runs } = await ctx.openState();
   const order = orderArg(ctx);
-  const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now(), order, ...(statementTarget !== undefined ? { statementTargetMs: statementTarget } : {}) });
-  for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
-  if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
-  return execute(ctx, planned.run, ['pending'], concurrency);
+  const targetName = cliTargetName(ctx);
+  const runId = (ctx.args.options['run-id'] as string | undefined) ?? newRunId(version, ctx.now());
+  // One run per target and version: a second one is refused here (exit 1, the holder's run id), before the database is opened.
+  return holdingRunLease(runs, { targetName, version, runId }, async () => {
+    const driver = await ctx.openDriver();
+    const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId, now: ctx.now(), order, targetName, ...(statementTarget !== undefined ? { statementTargetMs: statementTarget } : {}) });
+    for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
+    if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
+    return execute(ctx, planned.run, ['pending'], concurrency);
+  });
+}
+
+/** The target's configured name, as `run` names it: the run lease's key. */
+function cliTargetName(ctx: CliContext): string {
+  return (ctx.args.options.target as string | undefined) ?? 'local';
+}
+
+/** Takes the run lease, renews it while `fn` runs, and gives it back when this process is done with the run. */
+async function holdingRunLease<T>(runs: RunStore, subject: RunLeaseSubject, fn: () => Promise<T>): Promise<T> {
+  const leases = new RunLeases(runs.doc, runs.tableName);
+  const fresh = await leases.take(subject);
+  const result = await leases.whileHeld(subject, fn).catch(async (error: unknown) => {
+    // Not ours to give back when another process of the same run id holds it (`--run-id` of a running run).
+    if (fresh) await leases.release(subject);
+    throw error;
+  });
+  await leases.release(subject);
+  return result;
 }
 
 export async function retryCommand(ctx: CliContext): Promise<number> {
@@ -117,7 +142,7 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
   if (!run) throw new UsageError(`unknown run "${runId}"`);
   if (what === 'resume' && exclusive) {
     // We hold the local state alone, so a window still marked running was left by a process
-    // that was killed: give it back now rather than wait out its lease (15 minutes).
+    // that was killed: give it back now rather than wait out its lease.
     for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
   }
   if (!run.plannedAt && run.windowCount > 0) {
@@ -127,7 +152,7 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
   await runs.reconcileRun(runId);
   const concurrency = concurrencyArg(ctx, run.concurrency);
   if (!ctx.json) ctx.io.err(`${what} run ${runId}: backfill ${run.migrationVersion} (${run.migrationName})`);
-  return execute(ctx, run, allow, concurrency);
+  return holdingRunLease(runs, { targetName: run.targetName ?? cliTargetName(ctx), version: run.migrationVersion, runId }, () => execute(ctx, run, allow, concurrency));
 }
 
 async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[], concurrency: number): Promise<number> {

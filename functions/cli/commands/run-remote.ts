@@ -10,12 +10,14 @@ export async function runRemote(ctx: CliContext, input: RunInput): Promise<numbe
   if (!process.env.HOURGLASS_TABLE_NAME) throw new UsageError('--remote needs HOURGLASS_TABLE_NAME (the stack output TableName) to follow progress');
   const { SFNClient, StartExecutionCommand, DescribeExecutionCommand } = await import('@aws-sdk/client-sfn');
   const sfn = new SFNClient({});
-  const name = input.runId && input.action !== 'retry' ? input.runId : undefined;
+  const repairs = input.action === 'retry' || input.action === 'resume';
+  // A retry or resume names the run it repairs; the execution is named for the windows it would run (idempotent, as through the API).
+  const name = repairs ? await repairName(ctx, input.action as 'retry' | 'resume', input.runId!) : input.runId;
   const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input), ...(name ? { name } : {}) }));
   const executionArn = started.executionArn!;
   ctx.io.err(`started ${executionArn}`);
   const { runs } = await ctx.openState();
-  const runId = input.action === 'retry' ? input.runId! : executionArn.split(':').pop()!;
+  const runId = repairs ? input.runId! : executionArn.split(':').pop()!;
   for (;;) {
     const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     const run = await runs.getRun(runId).catch(() => null);
@@ -27,4 +29,12 @@ export async function runRemote(ctx: CliContext, input: RunInput): Promise<numbe
     }
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
+}
+
+async function repairName(ctx: CliContext, action: 'retry' | 'resume', runId: string): Promise<string> {
+  const { repairExecutionName, resumableWindows } = await import('../../engine/service/continue-plan.js');
+  const { runs } = await ctx.openState();
+  const now = ctx.now().getTime();
+  const windows = action === 'retry' ? await runs.failedOrStuckWindows(runId, now) : resumableWindows(await runs.listWindows(runId), now);
+  return repairExecutionName(action, runId, windows);
 }

@@ -78,7 +78,7 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   const executionName = input.runId ?? `${input.action}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`;
   const say = (t: string) => (ctx.json ? undefined : ctx.io.err(t));
   say(`execution ${executionName}: ${JSON.stringify(input)}`);
-  const follow = followProgress(ctx, state.runs, input.action === 'retry' ? input.runId! : executionName);
+  const follow = followProgress(ctx, state.runs, input.action === 'retry' || input.action === 'resume' ? input.runId! : executionName);
   const result = await runDefinitionLocally(bound.definition, input, bound.env, {
     executionName,
     ...(bound.taskHandlers ? { taskHandlers: bound.taskHandlers } : {}),

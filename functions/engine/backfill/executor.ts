@@ -21,6 +21,7 @@ import { groupedCounts } from './counts.js';
 import { sizerFor } from './group-size.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Valve } from './valve.js';
+import { WINDOW_LEASE_MS, keepWindowLeases } from '../state/lease-heartbeat.js';
 
 export interface ExecuteOptions {
   runId: string;
@@ -102,7 +103,7 @@ function adjacentRuns(windows: WindowRecord[]): WindowRecord[][] {
 }
 
 export async function executeWindows(driver: Driver, runs: RunStore, def: BackfillDefinition, migrationVersion: number, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const leaseMs = opts.leaseMs ?? 15 * 60_000;
+  const leaseMs = opts.leaseMs ?? WINDOW_LEASE_MS;
   const dialect = backfillDialect(driver);
   const strategy = STRATEGIES[def.strategy];
   const all = await runs.listWindows(opts.runId, opts.batch === undefined ? {} : { batch: opts.batch, ...(opts.batchStarts ? { starts: opts.batchStarts } : {}) });
@@ -222,11 +223,14 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   /** Claims a group's windows, then runs each adjacent run of what it got. */
   const claimAndRun = async (take: WindowRecord[]): Promise<void> => {
     const release = await opts.valve?.beforeClaim();
+    let heartbeat: ReturnType<typeof keepWindowLeases> | undefined;
     try {
       const claimed = (await inChunks(take, (w) => runs.claimWindow(opts.runId, w.start, opts.owner, { leaseMs, allow: opts.allow, counts, window: { end: w.end, batch: w.batch } })))
         .filter((c): c is WindowRecord => c !== null);
       result.skipped += take.length - claimed.length;
       claimed.sort(byStart);
+      // The leases are short; they are renewed while the group and its halves run (lease-heartbeat.ts).
+      heartbeat = keepWindowLeases(runs, opts.runId, opts.owner, claimed.map((w) => w.start), leaseMs);
       // A re-run (retry, resume, an expired lease taken over): an earlier attempt's statement
       // may still be running, abandoned; it must be gone before this one deletes and inserts.
       // It carries the label of its group's first window: any window of this group (every
@@ -238,6 +242,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       }
       for (const group of adjacentRuns(claimed)) await runGroup(group, emptyAtStart && group.every((w) => w.attempts === 1));
     } finally {
+      heartbeat?.stop();
       release?.();
     }
   };

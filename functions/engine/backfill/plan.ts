@@ -14,6 +14,8 @@ import { backfillDialect } from '../drivers/backfill-dialect.js';
 import { resolveRange } from './range.js';
 import { STRATEGIES } from './strategies/index.js';
 import { cappedWindowCount, chooseBatchSize } from './windows.js';
+import { definitionChecksum } from './definition-checksum.js';
+import { createOrContinueRun, planKeyOf } from './plan-continue.js';
 
 export interface PlanRequest {
   version: number;
@@ -27,6 +29,10 @@ export interface PlanRequest {
   order?: RunOrder;
   /** How long one statement should take (group-size.ts); kept on the run for every batch. */
   statementTargetMs?: number;
+  /** The configured target name: recorded on the run, the key of its run lease. */
+  targetName?: string;
+  /** The execution planning it: its retried Plan continues the run (plan-continue.ts). */
+  plannedBy?: string;
 }
 
 export interface PlannedRun {
@@ -75,11 +81,14 @@ export async function planRun(driver: Driver, runs: RunStore, set: MigrationSet,
   const prepared = await prepareRun(driver, set, req);
   const { def, windowCount, batchSize, batchCount } = prepared;
   const runId = req.runId ?? newRunId(req.version, req.now ?? new Date());
-  const run = await runs.createRun({
+  const checksum = await definitionChecksum(set, req.version);
+  const run = await createOrContinueRun(runs, {
     runId, migrationVersion: req.version, migrationName: prepared.name, target: driver.display, engine: driver.engine,
     rangeStart: prepared.from, rangeEnd: prepared.to, windowSize: def.window, windowCount,
     batchSize, concurrency: req.concurrency, strategy: def.strategy, order: req.order, windowsOnDemand: true,
     ...(req.statementTargetMs !== undefined ? { statementTargetMs: req.statementTargetMs } : {}),
+    targetName: req.targetName, definitionChecksum: checksum, plannedBy: req.plannedBy,
+    planKey: planKeyOf({ ...req, definitionChecksum: checksum }),
   });
   const batches = Array.from({ length: batchCount }, (_, i) => i);
   return { run, def, warnings: prepared.warnings, batches: req.order === 'newest-first' ? batches.reverse() : batches };

@@ -7,8 +7,8 @@ import { parseWindowSize } from '../backfill/duration.js';
 import { parseStatementTarget } from '../backfill/group-size.js';
 import type { RunAction, RunInput, VerifyMode } from './types.js';
 
-const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'verify', 'revert'];
-const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify', 'statementTarget']);
+const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'resume', 'verify', 'revert'];
+const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify', 'toleratedFailurePercentage', 'statementTarget']);
 const VERIFY_MODES: VerifyMode[] = ['require', 'warn', 'skip'];
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -63,7 +63,12 @@ export function parseRunInput(raw: unknown): RunInput {
     if (typeof obj.verify !== 'string' || !VERIFY_MODES.includes(obj.verify as VerifyMode)) throw new UsageError(`"verify" must be one of ${VERIFY_MODES.join(', ')}`);
     input.verify = obj.verify as VerifyMode;
   }
+  if (obj.toleratedFailurePercentage !== undefined) {
+    const p = obj.toleratedFailurePercentage;
+    if (typeof p !== 'number' || !Number.isFinite(p) || p < 0 || p > 100) throw new UsageError('"toleratedFailurePercentage" must be a number from 0 to 100');
+    input.toleratedFailurePercentage = p;
+  }
   if (action === 'backfill' && input.version === undefined) throw new UsageError('"version" is required for backfill');
-  if (action === 'retry' && input.runId === undefined) throw new UsageError('"runId" is required for retry');
+  if ((action === 'retry' || action === 'resume') && input.runId === undefined) throw new UsageError(`"runId" is required for ${action}`);
   return input;
 }

@@ -1,10 +1,11 @@
 // One function per state of the state machine. Each opens what it needs, does one step,
 // closes, and returns plain JSON. A window's failure is data (counted in the output and
 // on its record); anything else throws, for the state machine's Retry/Catch.
-import { executeWindows } from '../backfill/executor.js';
+import { executeWindows, type WindowEvent } from '../backfill/executor.js';
 import { parseStatementTarget } from '../backfill/group-size.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
-import { loadDefinition, planRun } from '../backfill/plan.js';
+import { loadDefinition, newRunId, planRun } from '../backfill/plan.js';
+import { pinnedDefinitionGuard } from '../backfill/definition-checksum.js';
 import { batchStartRange } from '../backfill/windows.js';
 import { TimeBudget } from '../backfill/budget.js';
 import { statementLabel, windowLabelPrefix } from '../backfill/statement-label.js';
@@ -20,9 +21,15 @@ import { runValve } from '../backfill/valve.js';
 import { loadGate } from '../backfill/load-gate.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
+import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './continue-plan.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
+import { leaseSubjectOf, releaseRunLease, runLeases, takeRunLease, withRunLease } from './run-lease-step.js';
+import { RunConflictError } from '../errors.js';
 
 const DEFAULT_CONCURRENCY = 4;
+
+/** Actions whose run has windows (counts to verify and to finalize). */
+const hasWindows = (action: RunInput['action']): boolean => action === 'backfill' || action === 'retry' || action === 'resume';
 
 function clock(env: StepEnvironment): () => Date {
   return env.now ?? (() => new Date());
@@ -88,24 +95,32 @@ export async function applyStep(env: StepEnvironment, input: RunInput & { runId?
   });
 }
 
-export async function planStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<PlanOutput> {
-  if (input.action === 'retry') {
+/** `executionName`: the execution this Plan belongs to (a retried Plan of it continues the run it recorded). */
+export async function planStep(env: StepEnvironment, input: RunInput & { runId?: string }, executionName?: string): Promise<PlanOutput> {
+  if (input.action === 'retry' || input.action === 'resume') {
     const runId = input.runId ?? '';
     const run = await env.runs.getRun(runId);
     if (!run) throw new UsageError(`unknown run "${runId}"`);
-    await env.runs.reconcileRun(runId);
-    const todo = await env.runs.failedOrStuckWindows(runId, clock(env)().getTime());
-    const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));
-    return { runId, mode: 'retry', windowCount: todo.length, batchSize: run.batchSize, batches, concurrency: input.concurrency ?? run.concurrency, warnings: [] };
+    await takeRunLease(env, leaseSubjectOf(run, input.target));
+    return planContinuation(env.runs, { ...input, action: input.action }, clock(env)().getTime());
   }
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
+  // The lease first: a second run is refused at once, before the target is even opened.
+  const lease = { targetName: input.target, version: input.version, runId: input.runId ?? newRunId(input.version, clock(env)()) };
+  const fresh = await takeRunLease(env, lease);
   return withTarget(env, input.target, async (driver, set) => {
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
     const planned = await planRun(driver, env.runs, set, {
-      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId, now: clock(env)(), order: input.order,
+      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: lease.runId, now: clock(env)(), order: input.order,
+      targetName: input.target, plannedBy: executionName,
       ...(input.statementTarget !== undefined ? { statementTargetMs: parseStatementTarget(input.statementTarget, '"statementTarget"') } : {}),
+    }).catch(async (error: unknown) => {
+      // Planning refused before the run existed (bad range, unknown version): nothing holds the lease for it.
+      // Refused because the id is taken: when nobody held the lease before us, that run is not running, so give it back.
+      if (fresh && (error instanceof RunConflictError || !(await env.runs.getRun(lease.runId)))) await runLeases(env).release(lease);
+      throw error;
     });
-    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
+    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings };
   });
 }
 
@@ -114,16 +129,17 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
  * it runs windows only while they fit and answers `more: true` when it stopped with windows
  * left; the state machine's child loop calls it again.
  */
-export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput, remainingMs?: () => number): Promise<WindowBatchOutput> {
+/** `onWindow`: each finished window (the Lambda logs it for the dashboard's slowest windows). */
+export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput, remainingMs?: () => number, onWindow?: (event: WindowEvent) => void): Promise<WindowBatchOutput> {
   const budget = remainingMs ? new TimeBudget(remainingMs) : undefined;
   const run = await env.runs.getRun(input.runId);
   if (!run) throw new UsageError(`unknown run "${input.runId}"`);
-  return withTarget(env, input.target, async (driver, set) => {
+  return withRunLease(env, run, () => withTarget(env, input.target, async (driver, set) => {
     const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
     const batchStarts = batchStartRange(new Date(run.rangeStart), new Date(run.rangeEnd), def.windowMs, run.batchSize, input.batch) ?? undefined;
     const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
       runId: input.runId, owner: env.workerId, batch: input.batch, batchStarts, concurrency: 1,
-      allow: input.mode === 'retry' ? ['failed'] : ['pending'],
+      allow: input.mode === 'retry' ? ['failed'] : input.mode === 'resume' ? ['pending', 'failed'] : ['pending'],
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
@@ -131,17 +147,20 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       order: run.order,
       ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       budget,
+      onWindow,
       statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
+      // Pinned code: a bundle with another definition than the run planned fails the window, writing nothing.
+      beforeWindow: await pinnedDefinitionGuard(set, run),
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
-  });
+  }));
 }
 
 /** `deadline`: epoch ms by which Verify must answer (the Lambda's remaining time); none locally. */
 export async function verifyStep(env: StepEnvironment, input: RunInput & { runId?: string }, deadline?: number): Promise<VerifyOutput> {
   if (input.verify === 'skip') return skippedVerify();
-  // Only backfill and retry runs have window counts to check.
-  const runId = input.action === 'backfill' || input.action === 'retry' ? input.runId : undefined;
+  // Only backfill, retry and resume runs have window counts to check.
+  const runId = hasWindows(input.action) ? input.runId : undefined;
   return withTarget(env, input.target, (driver, set) => verifyRun(env, driver, set, { runId, deadline }));
 }
 
@@ -151,7 +170,7 @@ export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): 
   const verdict = error ? undefined : verdictOf(input.verify, input.verifyMode);
   const downgrade = verdict?.problem !== undefined && input.verifyMode !== 'warn';
   const verify = verdict ? { verify: verdict } : {};
-  if (!input.runId || (input.action !== 'backfill' && input.action !== 'retry')) {
+  if (!input.runId || !hasWindows(input.action)) {
     const status = error ? 'failed' : downgrade ? 'partial' : 'succeeded';
     return { status, ...(input.runId ? { runId: input.runId } : {}), ...(error ? { error } : {}), ...verify };
   }
@@ -161,6 +180,7 @@ export async function finalizeStep(env: StepEnvironment, input: FinalizeInput): 
   if (verdict) run = await env.runs.recordVerify(input.runId, verdict);
   if (error) run = await env.runs.updateRunStatus(input.runId, 'failed', { error });
   else if (downgrade && run.status === 'succeeded') run = await env.runs.updateRunStatus(input.runId, 'partial', { error: verdict.problem });
+  await releaseRunLease(env, run);
   const windowsOutcome = outcomeOf(run);
   const outcome = error || windowsOutcome === 'failed' ? 'failed' : windowsOutcome === 'succeeded' && !downgrade ? 'succeeded' : 'partial';
   const c = run.counts;

@@ -4,7 +4,10 @@
 import type { LeaseProvider } from '../drivers/lease.js';
 import type { RunStore } from '../state/run-store.js';
 
-export type RunAction = 'apply' | 'backfill' | 'retry' | 'verify' | 'revert';
+export type RunAction = 'apply' | 'backfill' | 'retry' | 'resume' | 'verify' | 'revert';
+
+/** What a Map child claims: pending windows (backfill), failed ones (retry), or both (resume); expired leases always. */
+export type BatchMode = 'backfill' | 'retry' | 'resume';
 
 /** Execution input of the state machine (also the EventBridge detail and POST /runs body). */
 export interface RunInput {
@@ -20,8 +23,14 @@ export interface RunInput {
   window?: string;
   /** Max windows at once (Map MaxConcurrency). Default 4. */
   concurrency?: number;
-  /** Required for retry; optional for backfill (generated otherwise). */
+  /** Required for retry and resume; optional for backfill (generated otherwise). */
   runId?: string;
+  /**
+   * Percentage of Map children (batches) that may fail before the Map fails (the Map's
+   * ToleratedFailurePercentage). Default 100: a failed batch leaves its windows for resume and
+   * the other batches run on.
+   */
+  toleratedFailurePercentage?: number;
   /** Backfill: "newest-first" runs recent hours first; default oldest first. */
   order?: 'oldest-first' | 'newest-first';
   /** Backfill: how long one statement should take, e.g. "3s" ("0": one window per statement). */
@@ -67,13 +76,15 @@ export interface ApplyOutput {
 
 export interface PlanOutput {
   runId: string;
-  /** backfill or retry: what the Map's children should claim. */
-  mode: 'backfill' | 'retry';
+  /** What the Map's children should claim. */
+  mode: BatchMode;
   windowCount: number;
   batchSize: number;
   /** Batch numbers, passed inline to the Map: small even for 87,600 windows. */
   batches: number[];
   concurrency: number;
+  /** The input's, default 100: the Map's ToleratedFailurePercentagePath. */
+  toleratedFailurePercentage: number;
   warnings: string[];
 }
 
@@ -81,8 +92,8 @@ export interface WindowBatchInput {
   runId: string;
   batch: number;
   target: string;
-  /** backfill: claim pending windows (and expired leases); retry: claim failed ones. Default backfill. */
-  mode?: 'backfill' | 'retry';
+  /** backfill: claim pending windows (and expired leases); retry: failed ones; resume: both. Default backfill. */
+  mode?: BatchMode;
 }
 
 export interface WindowBatchOutput {

@@ -6,12 +6,19 @@
 //
 // Lock      pk=LOCK#<key>    sk=LOCK
 //           owner, leaseExpiresAt (epoch ms)
+// Run lease pk=LOCK#run:<targetName>:v<version>   sk=LOCK     (state/run-lease.ts)
+//           owner (= the holding run's id), leaseExpiresAt (epoch ms), expiresAt (TTL)
+//           one backfill, retry or resume per target name and migration version
+// Idempotency key  pk=IDEM#<sha256 of the key>  sk=IDEM      (POST /runs, state/idempotency-keys.ts)
+//           runId, executionName, bodyHash (sha256 of the execution input), createdAt, expiresAt (TTL)
 // Run       pk=RUN#<runId>   sk=RUN
 //           runId, migrationVersion, migrationName, target (display URL, never a password),
 //           engine, rangeStart, rangeEnd (ISO), windowSize (e.g. '1h'), windowCount, batchSize,
 //           concurrency, strategy, status (planned|running|succeeded|partial|failed),
 //           counts {pending,running,succeeded,failed}, rowsWritten, sourceRows,
-//           createdAt, updatedAt, error?
+//           createdAt, updatedAt, error?, targetName? (the configured name: the run lease's key),
+//           definitionChecksum? (sha256 of the backfill definition text it planned: pinned code),
+//           plannedBy? (the execution whose Plan created it), planKey? (its parameters, hashed)
 //           gsi1pk=RUNS gsi1sk=<createdAt>#<runId>   → "recent runs", newest first
 // Window    pk=RUN#<runId>   sk=WIN#<startISO>
 //           runId, start, end (ISO), batch (int), status (pending|running|succeeded|failed),
@@ -57,6 +64,19 @@ export function windowKey(runId: string, start: Date | string): { pk: string; sk
 export function lockKey(key: string): { pk: string; sk: string } {
   if (key === '') throw new UsageError('lock key is empty');
   return { pk: `LOCK#${key}`, sk: LOCK_SK };
+}
+
+/** The lease one running backfill, retry or resume of a target and migration version holds. */
+export function runLeaseKey(targetName: string, version: number): string {
+  if (targetName === '') throw new UsageError('run lease: target name is empty');
+  if (!Number.isSafeInteger(version) || version < 0) throw new UsageError(`run lease: invalid migration version ${version}`);
+  return `run:${targetName}:v${version}`;
+}
+
+export const IDEMPOTENCY_SK = 'IDEM';
+
+export function idempotencyKeyItemKey(keyHash: string): { pk: string; sk: string } {
+  return { pk: `IDEM#${keyHash}`, sk: IDEMPOTENCY_SK };
 }
 
 export function runsIndexSortKey(createdAt: string, runId: string): string {

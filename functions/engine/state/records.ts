@@ -47,6 +47,14 @@ export interface RunRecord {
   waiting?: { reason: 'throttled by load'; load: number | null; threshold: number; since: string };
   /** The operator's valve (pause, throttle), when anyone has touched it. */
   valve?: RunValve;
+  /** The configured target name the run was started on: the key of its run lease (state/run-lease.ts). */
+  targetName?: string;
+  /** sha256 of the backfill definition text it planned: a batch whose bundle differs fails its windows. */
+  definitionChecksum?: string;
+  /** The execution whose Plan created the run: a retried Plan of the same execution continues it. */
+  plannedBy?: string;
+  /** Hash of the parameters it was planned with: the same id with other parameters is refused. */
+  planKey?: string;
   /** Verify's verdict at Finalize; `problem` set when it found drift or could not run. */
   verify?: { status: 'clean' | 'drift' | 'unverified' | 'skipped'; summary: string; problem?: string };
 }
@@ -91,6 +99,9 @@ export interface WindowRecord {
   leaseOwner?: string;
   /** Epoch ms. */
   leaseExpiresAt?: number;
+  /** The lease owner's process and host, when it is a local process (lease-holder.ts): a dead one's lease is taken back at once. */
+  leasePid?: number;
+  leaseHost?: string;
   updatedAt: string;
 }
 

@@ -12,7 +12,8 @@ import { batchPut, windowItems } from './window-plan.js';
 import { gridWindows } from '../backfill/windows.js';
 import { parseWindowSize } from '../backfill/duration.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
-import { claimWindow, completeWindow, failWindow, releaseWindow, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
+import { claimWindow, completeWindow, failWindow, releaseWindow, renewWindowLease, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
+import type { LeaseHolder } from './lease-holder.js';
 
 export interface WindowFilter {
   status?: WindowStatus;
@@ -38,8 +39,18 @@ function mergeWithGrid(run: RunRecord, stored: WindowRecord[], filter: WindowFil
   return out;
 }
 
+/** What a run remembers of how it was planned: its lease's target name, the definition it pinned, who planned it. */
+function pinned(run: NewRun): Pick<RunRecord, 'targetName' | 'definitionChecksum' | 'plannedBy' | 'planKey'> {
+  const { targetName, definitionChecksum, plannedBy, planKey } = run;
+  return { ...(targetName ? { targetName } : {}), ...(definitionChecksum ? { definitionChecksum } : {}), ...(plannedBy ? { plannedBy } : {}), ...(planKey ? { planKey } : {}) };
+}
+
 export class RunStore {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly tableName: string) {}
+  /**
+   * `doc`/`tableName` are public so stores of other items in the same table (state/run-lease.ts) share the client.
+   * `holder`: this process, written on every lease it claims (local processes; see lease-holder.ts).
+   */
+  constructor(readonly doc: DynamoDBDocumentClient, readonly tableName: string, private readonly options: { holder?: LeaseHolder } = {}) {}
 
   /** Creates the run record; UsageError if the id is taken (run ids are never reused). */
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -60,6 +71,7 @@ export class RunStore {
       strategy: run.strategy,
       ...(run.order === 'newest-first' ? { order: run.order } : {}),
       ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
+      ...pinned(run),
       status: run.status ?? 'planned',
       // A run with windows on demand is planned once it exists: every window of its grid is pending.
       counts: run.windowsOnDemand ? { ...emptyCounts(), pending: run.windowCount } : emptyCounts(),
@@ -228,7 +240,12 @@ export class RunStore {
       const [g] = run?.windowsOnDemand ? gridWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize, { first: at, last: at }) : [];
       if (g && g.start.getTime() === at.getTime()) opts = { ...opts, window: { end: g.end, batch: g.batch } };
     }
-    return claimWindow(this.doc, this.tableName, runId, start, owner, opts);
+    return claimWindow(this.doc, this.tableName, runId, start, owner, this.options.holder && !opts.holder ? { ...opts, holder: this.options.holder } : opts);
+  }
+
+  /** Extends `owner`'s lease on a running window (the heartbeat): false when it is not held any more. */
+  renewWindowLease(runId: string, start: Date | string, owner: string, leaseMs: number): Promise<boolean> {
+    return renewWindowLease(this.doc, this.tableName, runId, start, owner, leaseMs);
   }
 
   completeWindow(runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }, counts?: CountSink): Promise<boolean> {

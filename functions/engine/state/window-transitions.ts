@@ -14,6 +14,7 @@ import { OperationError, UsageError, shortError } from '../errors.js';
 import { runKey, toIso, windowKey } from './keys.js';
 import { toWindowRecord, type WindowRecord, type WindowStatus } from './records.js';
 import type { CountSink } from './count-buffer.js';
+import type { LeaseHolder } from './lease-holder.js';
 
 export type ClaimableStatus = 'pending' | 'failed';
 
@@ -31,6 +32,8 @@ export interface ClaimOptions {
    * window race on the same conditional write: one creates it, the other finds it running.
    */
   window?: { end: Date | string; batch: number };
+  /** The claiming process (a local one): recorded on the lease so a resume on the same host can see it died. */
+  holder?: LeaseHolder;
 }
 
 const NAMES = { '#status': 'status' };
@@ -63,17 +66,20 @@ export async function claimWindow(doc: DynamoDBDocumentClient, table: string, ru
   // An unwritten window is pending: claimable as such when its shape is known.
   const create = opts.window !== undefined && opts.allow.includes('pending');
   const shape = create ? { ':runId': runId, ':start': toIso(start), ':end': toIso(opts.window!.end), ':batch': opts.window!.batch, ':zero': 0 } : {};
+  // A claim without a holder clears an earlier holder's pid: it must never vouch for this lease.
+  const holderUpdate = opts.holder ? ', leasePid = :pid, leaseHost = :host' : '';
+  const holderValues = opts.holder ? { ':pid': opts.holder.pid, ':host': opts.holder.host } : {};
   let old: Record<string, unknown> | undefined;
   const won = await conditional(async () => {
     const out = await doc.send(
       new UpdateCommand({
         TableName: table,
         Key: windowKey(runId, start),
-        UpdateExpression: `SET #status = :running, leaseOwner = :owner, leaseExpiresAt = :until, updatedAt = :ts${create ? ', runId = :runId, #start = :start, #end = :end, #batch = :batch, #rows = if_not_exists(#rows, :zero)' : ''} ADD attempts :one`,
+        UpdateExpression: `SET #status = :running, leaseOwner = :owner, leaseExpiresAt = :until, updatedAt = :ts${create ? ', runId = :runId, #start = :start, #end = :end, #batch = :batch, #rows = if_not_exists(#rows, :zero)' : ''}${holderUpdate} ADD attempts :one${opts.holder ? '' : ' REMOVE leasePid, leaseHost'}`,
         // A live lease is never taken; an expired one is (its worker died or hung).
         ConditionExpression: create ? `attribute_not_exists(pk) OR ${claimable}` : `attribute_exists(pk) AND ${claimable}`,
         ExpressionAttributeNames: create ? { ...NAMES, '#start': 'start', '#end': 'end', '#batch': 'batch', '#rows': 'rows' } : NAMES,
-        ExpressionAttributeValues: { ...allowValues, ...shape, ':running': 'running', ':owner': owner, ':until': now + opts.leaseMs, ':ts': new Date(now).toISOString(), ':one': 1, ':now': now },
+        ExpressionAttributeValues: { ...allowValues, ...shape, ...holderValues, ':running': 'running', ':owner': owner, ':until': now + opts.leaseMs, ':ts': new Date(now).toISOString(), ':one': 1, ':now': now },
         ReturnValues: 'ALL_OLD',
       }),
     );
@@ -83,7 +89,9 @@ export async function claimWindow(doc: DynamoDBDocumentClient, table: string, ru
   const from = old.status as WindowStatus;
   if (from !== 'running') await countMove(doc, table, runId, from, 'running', {}, opts.counts);
   const attempts = typeof old.attempts === 'number' ? old.attempts + 1 : 1;
-  return toWindowRecord({ ...old, status: 'running', leaseOwner: owner, leaseExpiresAt: now + opts.leaseMs, updatedAt: new Date(now).toISOString(), attempts });
+  const { leasePid: _pid, leaseHost: _host, ...rest } = old;
+  const held = opts.holder ? { leasePid: opts.holder.pid, leaseHost: opts.holder.host } : {};
+  return toWindowRecord({ ...rest, status: 'running', leaseOwner: owner, leaseExpiresAt: now + opts.leaseMs, ...held, updatedAt: new Date(now).toISOString(), attempts });
 }
 
 export async function completeWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }, counts?: CountSink): Promise<boolean> {
@@ -93,14 +101,14 @@ export async function completeWindow(doc: DynamoDBDocumentClient, table: string,
     set += ', sourceRows = :src';
     values[':src'] = result.sourceRows;
   }
-  const done = await finishTransition(doc, table, runId, start, owner, `SET ${set} REMOVE leaseOwner, leaseExpiresAt, lastError`, values);
+  const done = await finishTransition(doc, table, runId, start, owner, `SET ${set} REMOVE leaseOwner, leaseExpiresAt, leasePid, leaseHost, lastError`, values);
   if (done) await countMove(doc, table, runId, 'running', 'succeeded', { rowsWritten: result.rows, sourceRows: result.sourceRows ?? 0 }, counts);
   return done;
 }
 
 export async function failWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }, counts?: CountSink): Promise<boolean> {
   const values = { ':failed': 'failed', ':err': shortError(result.error), ':ms': result.durationMs, ':ts': new Date().toISOString() };
-  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :failed, lastError = :err, durationMs = :ms, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
+  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :failed, lastError = :err, durationMs = :ms, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt, leasePid, leaseHost', values);
   if (done) await countMove(doc, table, runId, 'running', 'failed', {}, counts);
   return done;
 }
@@ -114,9 +122,28 @@ export async function failWindow(doc: DynamoDBDocumentClient, table: string, run
  */
 export async function releaseWindow(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, to: ClaimableStatus = 'pending'): Promise<boolean> {
   const values = { ':to': to, ':ts': new Date().toISOString() };
-  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :to, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt', values);
+  const done = await finishTransition(doc, table, runId, start, owner, 'SET #status = :to, updatedAt = :ts REMOVE leaseOwner, leaseExpiresAt, leasePid, leaseHost', values);
   if (done) await moveCount(doc, table, runId, 'running', to, {});
   return done;
+}
+
+/**
+ * Extends a running window's lease to `now + leaseMs`, only while `owner` holds it (the
+ * heartbeat of lease-heartbeat.ts): false when the lease was lost or the window finished.
+ */
+export async function renewWindowLease(doc: DynamoDBDocumentClient, table: string, runId: string, start: Date | string, owner: string, leaseMs: number, now: number = Date.now()): Promise<boolean> {
+  return conditional(() =>
+    doc.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: windowKey(runId, start),
+        UpdateExpression: 'SET leaseExpiresAt = :until',
+        ConditionExpression: 'leaseOwner = :owner AND #status = :running',
+        ExpressionAttributeNames: NAMES,
+        ExpressionAttributeValues: { ':until': now + leaseMs, ':owner': owner, ':running': 'running' },
+      }),
+    ),
+  );
 }
 
 /** running → done, only by the lease holder: false when the lease was lost (taken over after expiry). */

@@ -35,8 +35,20 @@ interface Resource {
 
 const LOCAL_FUNCTION_ARN = /^arn:aws:lambda:local:000000000000:function:([A-Za-z0-9]+)$/;
 
-export function readDeployedTemplate(cdkOut: string, stackName = 'Hourglass'): DeployedTemplate {
-  const template = JSON.parse(readFileSync(join(cdkOut, `${stackName}.template.json`), 'utf8')) as { Resources: Record<string, Resource> };
+/**
+ * The template file of the Hourglass stack in a cloud assembly: the one stack artifact named
+ * Hourglass-<stage> (the stage is whatever the assembly was synthesized with), or `stackName`.
+ */
+export function stackTemplateFile(cdkOut: string, stackName?: string): string {
+  const manifest = JSON.parse(readFileSync(join(cdkOut, 'manifest.json'), 'utf8')) as { artifacts?: Record<string, { type?: string; properties?: { templateFile?: string } }> };
+  const stacks = Object.entries(manifest.artifacts ?? {}).filter(([id, a]) => a.type === 'aws:cloudformation:stack' && (stackName === undefined ? /^Hourglass-[a-z][a-z0-9-]*$/.test(id) : id === stackName));
+  if (stacks.length !== 1) throw new Error(`expected one ${stackName ?? 'Hourglass-<stage>'} stack in ${cdkOut}, found ${stacks.length}`);
+  const [id, artifact] = stacks[0]!;
+  return join(cdkOut, artifact.properties?.templateFile ?? `${id}.template.json`);
+}
+
+export function readDeployedTemplate(cdkOut: string, stackName?: string): DeployedTemplate {
+  const template = JSON.parse(readFileSync(stackTemplateFile(cdkOut, stackName), 'utf8')) as { Resources: Record<string, Resource> };
   const resources = template.Resources;
   const functions: Record<string, DeployedFunction> = {};
   const resourceTypes: Record<string, string> = {};
