@@ -7,6 +7,7 @@ import { TimeBudget } from '../../engine/backfill/budget.js';
 import { statementLabel, windowLabelPrefix } from '../../engine/backfill/statement-label.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
+import { parseStatementTarget } from '../../engine/backfill/group-size.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { runValve } from '../../engine/backfill/valve.js';
 import { loadGate } from '../../engine/backfill/load-gate.js';
@@ -52,6 +53,12 @@ function functionTimeoutMs(ctx: CliContext): number | undefined {
   return value === undefined ? undefined : parseDuration(String(value), '--function-timeout');
 }
 
+/** --statement-target: how long one statement should take (adjacent windows grouped up to it). */
+function statementTargetMs(ctx: CliContext): number | undefined {
+  const value = ctx.args.options['statement-target'];
+  return value === undefined ? undefined : parseStatementTarget(String(value));
+}
+
 function latenessMs(ctx: CliContext): number {
   const value = ctx.args.options.lateness;
   return value === undefined ? 0 : parseWindowSize(String(value));
@@ -81,6 +88,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   latenessMs(ctx);
   faultHook(ctx);
   functionTimeoutMs(ctx);
+  const statementTarget = statementTargetMs(ctx);
   const resume = ctx.args.options.resume as string | undefined;
   if (resume !== undefined) {
     if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
@@ -100,7 +108,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   // One run per target and version: a second one is refused here (exit 1, the holder's run id), before the database is opened.
   return holdingRunLease(runs, { targetName, version, runId }, async () => {
     const driver = await ctx.openDriver();
-    const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId, now: ctx.now(), order, targetName });
+    const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId, now: ctx.now(), order, targetName, ...(statementTarget !== undefined ? { statementTargetMs: statementTarget } : {}) });
     for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
     if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
     return execute(ctx, planned.run, ['pending'], concurrency);
@@ -168,8 +176,11 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   // Pinned code: a resume or retry after the definition changed fails its windows with one line, writing nothing.
   const pinned = await pinnedDefinitionGuard(set, run);
   const timeoutMs = functionTimeoutMs(ctx);
+  const target = statementTargetMs(ctx) ?? run.statementTargetMs;
   const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
     runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
+    // This invocation's --statement-target, else the run's (a resume or retry keeps what the backfill chose).
+    ...(target !== undefined ? { statementTargetMs: target } : {}),
     statementLabel: (w) => ({ label: statementLabel(run.runId, w.start, w.attempts), prefix: windowLabelPrefix(run.runId, w.start) }),
     onWindow: (e) => bar?.update(e),
     beforeWindow: pinned ?? faultHook(ctx),
@@ -196,7 +207,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
  */
 async function executeInInvocations(timeoutMs: number | undefined, pass: (budget?: TimeBudget) => Promise<ExecuteResult>): Promise<ExecuteResult> {
   if (timeoutMs === undefined) return pass();
-  const total: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: true };
+  const total: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: true, statements: 0 };
   while (total.more) {
     const deadline = Date.now() + timeoutMs;
     const r = await pass(new TimeBudget(() => Math.max(0, deadline - Date.now())));
@@ -204,6 +215,7 @@ async function executeInInvocations(timeoutMs: number | undefined, pass: (budget
     total.failed += r.failed;
     total.skipped = r.skipped;
     total.rows += r.rows;
+    total.statements += r.statements;
     total.peakConcurrency = Math.max(total.peakConcurrency, r.peakConcurrency);
     total.more = r.more;
   }

@@ -2,6 +2,7 @@
 // closes, and returns plain JSON. A window's failure is data (counted in the output and
 // on its record); anything else throws, for the state machine's Retry/Catch.
 import { executeWindows, type WindowEvent } from '../backfill/executor.js';
+import { parseStatementTarget } from '../backfill/group-size.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, newRunId, planRun } from '../backfill/plan.js';
 import { pinnedDefinitionGuard } from '../backfill/definition-checksum.js';
@@ -112,6 +113,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
     const planned = await planRun(driver, env.runs, set, {
       version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: lease.runId, now: clock(env)(), order: input.order,
       targetName: input.target, plannedBy: executionName,
+      ...(input.statementTarget !== undefined ? { statementTargetMs: parseStatementTarget(input.statementTarget, '"statementTarget"') } : {}),
     }).catch(async (error: unknown) => {
       // Planning refused before the run existed (bad range, unknown version): nothing holds the lease for it.
       // Refused because the id is taken: when nobody held the lease before us, that run is not running, so give it back.
@@ -143,6 +145,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
+      ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       budget,
       onWindow,
       statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),

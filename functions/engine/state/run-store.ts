@@ -70,6 +70,7 @@ export class RunStore {
       concurrency: run.concurrency,
       strategy: run.strategy,
       ...(run.order === 'newest-first' ? { order: run.order } : {}),
+      ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       ...pinned(run),
       status: run.status ?? 'planned',
       // A run with windows on demand is planned once it exists: every window of its grid is pending.
