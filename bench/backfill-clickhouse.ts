@@ -4,7 +4,7 @@
 //   (b)  one INSERT … SELECT over the same range into an identical empty table;
 //   (c)  the seed-000 loop: one INSERT … SELECT per hour, sequential, same client, no bookkeeping;
 //   (c4) the same loop with 4 hours at once (what concurrency can buy on this engine).
-// Targets: (a)/(b) ≤ 1.10, (a)/(c) ≤ 0.8. Per-window profile from manual timers.
+// Targets (issue 10): (a)/(b) ≤ 1.5, (a)/(c) ≤ 0.25. Per-window profile from manual timers.
 //   node --import tsx bench/backfill-clickhouse.ts     (BENCH_ROWS=5000000 BENCH_DAYS=30 BENCH_REPS=3)
 //   BENCH_CH_SELECT=all copies every span instead of the demo's root spans.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -118,8 +118,8 @@ try {
     '(2) strategies.ts countResult — without a source-count, take the row count from the INSERT\'s written_rows summary on a first attempt into an empty range instead of a count query;',
     '(3) concurrency only pays against a ClickHouse server; with chdb the parameter queue serializes every window.',
   ];
-  report.targets.push(target('(a)/(b) state machine ÷ one statement', med(ratios(a, b)), '<=', 1.1, 'x', () => causes().join(' '), fixes.join(' ')));
-  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.8, 'x', () => causes().slice(1).join(' '), fixes.slice(1).join(' ')));
+  report.targets.push(target('(a)/(b) state machine ÷ one statement', med(ratios(a, b)), '<=', 1.5, 'x', () => causes().join(' '), fixes.join(' ')));
+  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.25, 'x', () => causes().slice(1).join(' '), fixes.slice(1).join(' ')));
 } finally {
   await h.close();
   rmSync(root, { recursive: true, force: true });
