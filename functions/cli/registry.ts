@@ -46,6 +46,7 @@ export const OPTIONS: Record<string, OptionSpec> = {
   port: { flags: '--port <n>', help: 'the TCP port on 127.0.0.1 (default: any free port)' },
   deployed: { flags: '--deployed', help: 'run the cdk.out bundles in a Lambda-like host, reaching everything over the network' },
   'function-timeout': { flags: '--function-timeout <duration>', help: 'run windows in passes no longer than this, as Lambda invocations (e.g. 2s)' },
+  'statement-target': { flags: '--statement-target <duration>', help: 'how long one backfill statement should take: adjacent windows are grouped up to it (default 3s; 0: one window per statement)' },
   verify: { flags: '--verify <mode>', help: "what Verify's result does to the outcome: require (default), warn, skip" },
 };
 
@@ -100,7 +101,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   backfill: {
     summary: 'backfill a migration hour by hour: backfill <version> | backfill --resume <runId>',
     args: ['[version]'],
-    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'resume', 'lateness', 'fail-windows', 'order', 'function-timeout'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'resume', 'lateness', 'fail-windows', 'order', 'function-timeout', 'statement-target'],
     example: 'hourglass backfill 3 --from 2024-03-01T00:00:00Z --concurrency 4\n  hourglass backfill --resume <runId>',
     load: async () => (await import('./commands/backfill.js')).backfillCommand,
   },
@@ -160,7 +161,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'run the state machine locally: run <apply|backfill|retry|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]',
     args: ['<action>'],
-    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify', 'function-timeout'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify', 'function-timeout', 'statement-target'],
     example: 'hourglass run backfill --version 3 --concurrency 8\n  hourglass run backfill --version 3 --deployed',
     load: async () => (await import('./commands/run.js')).runCommand,
   },

@@ -3,7 +3,9 @@
 //                (so the first and last hours are partial), and ctl(bad_hour): a control
 //                table whose rows make the backfill statement fail for those windows.
 //   0002_target  dst(id, ts, v) and its backfill: copy src → dst per window.
-// The backfill statement fails on purpose when ctl holds the window's start:
+// The backfill statement fails on purpose when ctl holds a time inside the statement's
+// [window_start, window_end) (an hour's start marks that hour bad; a statement over a group of
+// windows fails when any of them is bad, as a poisoned source row would make it):
 // ClickHouse throwIf(…), PostgreSQL a division by zero.
 import { join } from 'node:path';
 import { HOUR, tempDir, writeMigrations, type Workspace } from './support.js';
@@ -69,7 +71,7 @@ function clickhouseFiles(o: FixtureOptions): Record<string, string> {
   const statement = o.statement ?? [
     'INSERT INTO dst SELECT id, ts, v FROM src',
     'WHERE ts >= {window_start} AND ts < {window_end}',
-    "  AND throwIf((SELECT count() FROM ctl WHERE bad_hour = {window_start}) > 0, 'window marked bad in ctl') = 0",
+    "  AND throwIf((SELECT count() FROM ctl WHERE bad_hour >= {window_start} AND bad_hour < {window_end}) > 0, 'window marked bad in ctl') = 0",
   ].join('\n');
   return {
     '0001_source.up.sql': [
@@ -92,7 +94,7 @@ function postgresFiles(o: FixtureOptions): Record<string, string> {
   const statement = o.statement ?? [
     'INSERT INTO dst SELECT id, ts, v FROM src',
     'WHERE ts >= {window_start} AND ts < {window_end}',
-    '  AND 1 / (SELECT CASE WHEN count(*) > 0 THEN 0 ELSE 1 END FROM ctl WHERE bad_hour = {window_start}) = 1',
+    '  AND 1 / (SELECT CASE WHEN count(*) > 0 THEN 0 ELSE 1 END FROM ctl WHERE bad_hour >= {window_start} AND bad_hour < {window_end}) = 1',
   ].join('\n');
   return {
     '0001_source.up.sql': [

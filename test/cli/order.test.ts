@@ -34,3 +34,32 @@ describe('backfill --order newest-first', () => {
     expect(() => parseRunInput({ action: 'backfill', target: 't', version: 2, order: 'random' })).toThrow('"order" must be "oldest-first" or "newest-first"');
   });
 });
+
+describe('--statement-target', () => {
+  it('is kept on the run (so every batch and a resume use it) and 0 runs one window per statement', async () => {
+    const ws = fixtureWorkspace('clickhouse');
+    expect((await cli(ws, ['apply'])).code).toBe(0);
+    const r = await cliJson(ws, ['backfill', '2', '--statement-target', '0', '--concurrency', '1', '--run-id', 'hourly']);
+    expect(r.json).toMatchObject({ status: 'succeeded', rows: DEFAULT_ROWS });
+    const state = await openStateStore(ws.state);
+    const run = await state.runs.getRun('hourly').finally(() => state.close());
+    expect(run?.statementTargetMs).toBe(0);
+    expect(await facts(ws.url, 'dst')).toEqual(await facts(ws.url, 'src'));
+  });
+
+  it('goes through the state machine: run input → the run record Plan writes → every window batch', async () => {
+    const ws = fixtureWorkspace('clickhouse');
+    const r = await cli(ws, ['run', 'backfill', '--version', '2', '--run-id', 'sm', '--statement-target', '2s']);
+    expect(r.code, r.stderr).toBe(0);
+    const state = await openStateStore(ws.state);
+    const run = await state.runs.getRun('sm').finally(() => state.close());
+    expect(run).toMatchObject({ statementTargetMs: 2000, status: 'succeeded' });
+    expect(await facts(ws.url, 'dst')).toEqual(await facts(ws.url, 'src'));
+  });
+
+  it('is part of the run input: a duration string, or "0"', () => {
+    expect(parseRunInput({ action: 'backfill', target: 't', version: 2, statementTarget: '5s' }).statementTarget).toBe('5s');
+    expect(parseRunInput({ action: 'backfill', target: 't', version: 2, statementTarget: '0' }).statementTarget).toBe('0');
+    expect(() => parseRunInput({ action: 'backfill', target: 't', version: 2, statementTarget: 5 })).toThrow('"statementTarget" must be a duration string');
+  });
+});

@@ -76,6 +76,8 @@ export const CLI_CASES: CliCase[] = [
   { name: 'run: backfill without version', args: ['run', 'backfill'], says: /"version" is required/ },
   { name: 'run: retry without run id', args: ['run', 'retry'], says: /"runId" is required/ },
   { name: 'run: concurrency zero', args: ['run', 'apply', '--concurrency', '0'], says: /"concurrency" must be/ },
+  { name: 'backfill: statement target without a unit', args: ['backfill', '2', '--statement-target', '3'], says: /invalid --statement-target "3"/ },
+  { name: 'run: statement target in hours', args: ['run', 'backfill', '--version', '2', '--statement-target', '1h'], says: /invalid "statementTarget" "1h"/ },
 ];
 
 /** Execution inputs and POST /runs bodies (one validator serves both). */
@@ -98,6 +100,8 @@ export const INPUT_CASES: { name: string; input: unknown; says: RegExp }[] = [
   { name: 'concurrency huge', input: { action: 'backfill', target: 't', version: 1, concurrency: 65 }, says: /"concurrency" must be/ },
   { name: 'concurrency string', input: { action: 'backfill', target: 't', version: 1, concurrency: '4' }, says: /"concurrency" must be/ },
   { name: 'runId with slash', input: { action: 'retry', target: 't', runId: 'a/b' }, says: /"runId" must be/ },
+  { name: 'statementTarget a number', input: { action: 'backfill', target: 't', version: 1, statementTarget: 3000 }, says: /"statementTarget" must be a duration string/ },
+  { name: 'statementTarget too long', input: { action: 'backfill', target: 't', version: 1, statementTarget: '20m' }, says: /invalid "statementTarget" "20m"/ },
   { name: 'runId too long', input: { action: 'retry', target: 't', runId: 'r'.repeat(81) }, says: /"runId" must be/ },
   { name: 'retry without runId', input: { action: 'retry', target: 't' }, says: /"runId" is required/ },
 ];

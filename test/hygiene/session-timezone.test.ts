@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toDate } from '../../functions/engine/backfill/range.js';
+import { toDate } from '../../functions/engine/drivers/clickhouse/backfill-time.js';
 import { withDriver } from '../../functions/engine/open-target.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 

@@ -7,6 +7,7 @@ import { TimeBudget } from '../../engine/backfill/budget.js';
 import { statementLabel, windowLabelPrefix } from '../../engine/backfill/statement-label.js';
 import { planWindows } from '../../engine/backfill/windows.js';
 import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
+import { parseStatementTarget } from '../../engine/backfill/group-size.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { runValve } from '../../engine/backfill/valve.js';
 import { loadGate } from '../../engine/backfill/load-gate.js';
@@ -49,6 +50,12 @@ function functionTimeoutMs(ctx: CliContext): number | undefined {
   return value === undefined ? undefined : parseDuration(String(value), '--function-timeout');
 }
 
+/** --statement-target: how long one statement should take (adjacent windows grouped up to it). */
+function statementTargetMs(ctx: CliContext): number | undefined {
+  const value = ctx.args.options['statement-target'];
+  return value === undefined ? undefined : parseStatementTarget(String(value));
+}
+
 function latenessMs(ctx: CliContext): number {
   const value = ctx.args.options.lateness;
   return value === undefined ? 0 : parseWindowSize(String(value));
@@ -78,6 +85,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   latenessMs(ctx);
   faultHook(ctx);
   functionTimeoutMs(ctx);
+  const statementTarget = statementTargetMs(ctx);
   const resume = ctx.args.options.resume as string | undefined;
   if (resume !== undefined) {
     if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
@@ -93,7 +101,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   const driver = await ctx.openDriver();
   const { runs } = await ctx.openState();
   const order = orderArg(ctx);
-  const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now(), order });
+  const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId: ctx.args.options['run-id'] as string | undefined, now: ctx.now(), order, ...(statementTarget !== undefined ? { statementTargetMs: statementTarget } : {}) });
   for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
   if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
   return execute(ctx, planned.run, ['pending'], concurrency);
@@ -137,8 +145,11 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   const notAfter = holds ? new Date(ctx.now().getTime() - latenessMs(ctx)) : undefined;
   const owner = `cli-${process.pid}-${randomUUID().slice(0, 8)}`;
   const timeoutMs = functionTimeoutMs(ctx);
+  const target = statementTargetMs(ctx) ?? run.statementTargetMs;
   const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
     runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
+    // This invocation's --statement-target, else the run's (a resume or retry keeps what the backfill chose).
+    ...(target !== undefined ? { statementTargetMs: target } : {}),
     statementLabel: (w) => ({ label: statementLabel(run.runId, w.start, w.attempts), prefix: windowLabelPrefix(run.runId, w.start) }),
     onWindow: (e) => bar?.update(e),
     beforeWindow: faultHook(ctx),
@@ -165,7 +176,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
  */
 async function executeInInvocations(timeoutMs: number | undefined, pass: (budget?: TimeBudget) => Promise<ExecuteResult>): Promise<ExecuteResult> {
   if (timeoutMs === undefined) return pass();
-  const total: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: true };
+  const total: ExecuteResult = { succeeded: 0, failed: 0, skipped: 0, rows: 0, peakConcurrency: 0, more: true, statements: 0 };
   while (total.more) {
     const deadline = Date.now() + timeoutMs;
     const r = await pass(new TimeBudget(() => Math.max(0, deadline - Date.now())));
@@ -173,6 +184,7 @@ async function executeInInvocations(timeoutMs: number | undefined, pass: (budget
     total.failed += r.failed;
     total.skipped = r.skipped;
     total.rows += r.rows;
+    total.statements += r.statements;
     total.peakConcurrency = Math.max(total.peakConcurrency, r.peakConcurrency);
     total.more = r.more;
   }

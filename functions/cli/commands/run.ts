@@ -58,6 +58,7 @@ export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput 
   if (o['run-id'] !== undefined) raw.runId = o['run-id'];
   if (o.order !== undefined) raw.order = o.order;
   if (o.verify !== undefined) raw.verify = o.verify;
+  if (o['statement-target'] !== undefined) raw.statementTarget = String(o['statement-target']);
   return parseRunInput(raw);
 }
 

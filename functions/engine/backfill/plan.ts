@@ -10,11 +10,10 @@ import type { RunStore } from '../state/run-store.js';
 import type { RunRecord, RunOrder } from '../state/records.js';
 import { parseBackfillDefinition, type BackfillDefinition } from './definition.js';
 import { formatWindowSize, parseWindowSize } from './duration.js';
+import { backfillDialect } from '../drivers/backfill-dialect.js';
 import { resolveRange } from './range.js';
-import { assertDeduplicatingTarget } from './dedup-token.js';
-import { assertPartitionAligned, assertRangeOnGrid } from './replace-partition.js';
+import { STRATEGIES } from './strategies/index.js';
 import { cappedWindowCount, chooseBatchSize } from './windows.js';
-import { timeColumnWarnings } from './warnings.js';
 
 export interface PlanRequest {
   version: number;
@@ -26,6 +25,8 @@ export interface PlanRequest {
   now?: Date;
   /** newest-first: recent hours first (windows and batches run from the end of the range). */
   order?: RunOrder;
+  /** How long one statement should take (group-size.ts); kept on the run for every batch. */
+  statementTargetMs?: number;
 }
 
 export interface PlannedRun {
@@ -49,9 +50,7 @@ export async function loadDefinition(set: MigrationSet, version: number, windowO
 }
 
 export async function checkStrategy(driver: Driver, def: BackfillDefinition): Promise<void> {
-  if (def.strategy === 'dedup-token' && driver.engine !== 'clickhouse') throw new UsageError('strategy dedup-token is for ClickHouse only (PostgreSQL uses delete, in one transaction)');
-  if (def.strategy === 'dedup-token') await assertDeduplicatingTarget(driver, def);
-  if (def.strategy === 'replace-partition') await assertPartitionAligned(driver, def);
+  await STRATEGIES[def.strategy].check(driver, backfillDialect(driver), def);
 }
 
 /** Everything up to (not including) writing: used by `plan` (a dry run) and `backfill`. */
@@ -63,10 +62,12 @@ export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanReq
   const range = await resolveRange(driver, def, tracking, { from: req.from, to: req.to });
   const from = range.from ?? range.to; // empty source: a zero-window run
   if (from > range.to) throw new UsageError(`backfill range is reversed: from ${from.toISOString()} is after to ${range.to.toISOString()}`);
-  if (def.strategy === 'replace-partition') assertRangeOnGrid(from, range.to, def);
+  STRATEGIES[def.strategy].checkRange?.(from, range.to, def);
   const windowCount = cappedWindowCount(from, range.to, def.windowMs);
   const batchSize = chooseBatchSize(windowCount);
-  const warnings = await timeColumnWarnings(driver, def);
+  // Hourly windows cost a little more than one statement when each window can find its rows
+  // through an index or partition, and many times more when every window scans the whole source.
+  const warnings = await backfillDialect(driver).timeColumnWarnings(driver, def);
   return { def, name, from, to: range.to, windowCount, batchCount: Math.ceil(windowCount / batchSize), batchSize, warnings };
 }
 
@@ -78,6 +79,7 @@ export async function planRun(driver: Driver, runs: RunStore, set: MigrationSet,
     runId, migrationVersion: req.version, migrationName: prepared.name, target: driver.display, engine: driver.engine,
     rangeStart: prepared.from, rangeEnd: prepared.to, windowSize: def.window, windowCount,
     batchSize, concurrency: req.concurrency, strategy: def.strategy, order: req.order, windowsOnDemand: true,
+    ...(req.statementTargetMs !== undefined ? { statementTargetMs: req.statementTargetMs } : {}),
   });
   const batches = Array.from({ length: batchCount }, (_, i) => i);
   return { run, def, warnings: prepared.warnings, batches: req.order === 'newest-first' ? batches.reverse() : batches };

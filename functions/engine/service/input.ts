@@ -4,10 +4,11 @@
 import { UsageError } from '../errors.js';
 import { parseUtcTime } from '../backfill/definition.js';
 import { parseWindowSize } from '../backfill/duration.js';
+import { parseStatementTarget } from '../backfill/group-size.js';
 import type { RunAction, RunInput, VerifyMode } from './types.js';
 
 const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'verify', 'revert'];
-const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify']);
+const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify', 'statementTarget']);
 const VERIFY_MODES: VerifyMode[] = ['require', 'warn', 'skip'];
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -43,6 +44,11 @@ export function parseRunInput(raw: unknown): RunInput {
   if (obj.order !== undefined) {
     if (obj.order !== 'oldest-first' && obj.order !== 'newest-first') throw new UsageError('"order" must be "oldest-first" or "newest-first"');
     input.order = obj.order;
+  }
+  if (obj.statementTarget !== undefined) {
+    if (typeof obj.statementTarget !== 'string') throw new UsageError('"statementTarget" must be a duration string such as "3s"');
+    parseStatementTarget(obj.statementTarget, '"statementTarget"');
+    input.statementTarget = obj.statementTarget;
   }
   if (obj.concurrency !== undefined) {
     const c = obj.concurrency;

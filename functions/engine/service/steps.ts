@@ -2,6 +2,7 @@
 // closes, and returns plain JSON. A window's failure is data (counted in the output and
 // on its record); anything else throws, for the state machine's Retry/Catch.
 import { executeWindows } from '../backfill/executor.js';
+import { parseStatementTarget } from '../backfill/group-size.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
 import { loadDefinition, planRun } from '../backfill/plan.js';
 import { batchStartRange } from '../backfill/windows.js';
@@ -102,6 +103,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
     const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
     const planned = await planRun(driver, env.runs, set, {
       version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: input.runId, now: clock(env)(), order: input.order,
+      ...(input.statementTarget !== undefined ? { statementTargetMs: parseStatementTarget(input.statementTarget, '"statementTarget"') } : {}),
     });
     return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, warnings: planned.warnings };
   });
@@ -127,6 +129,7 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
       order: run.order,
+      ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       budget,
       statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
     });

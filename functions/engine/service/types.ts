@@ -24,6 +24,8 @@ export interface RunInput {
   runId?: string;
   /** Backfill: "newest-first" runs recent hours first; default oldest first. */
   order?: 'oldest-first' | 'newest-first';
+  /** Backfill: how long one statement should take, e.g. "3s" ("0": one window per statement). */
+  statementTarget?: string;
   /**
    * What Verify's result does to the outcome. `require` (default): drift, count mismatches or a
    * verify that could not run make the run partial. `warn`: recorded, the run still succeeds.

@@ -41,6 +41,8 @@ export interface RunRecord {
   error?: string;
   /** Which windows run first; absent: oldest first. */
   order?: RunOrder;
+  /** How long one backfill statement should take (adjacent windows grouped up to it); absent: the default. */
+  statementTargetMs?: number;
   /** Set while the run's workers wait for the database load to fall (max-load). */
   waiting?: { reason: 'throttled by load'; load: number | null; threshold: number; since: string };
   /** The operator's valve (pause, throttle), when anyone has touched it. */

@@ -59,6 +59,7 @@ export class RunStore {
       concurrency: run.concurrency,
       strategy: run.strategy,
       ...(run.order === 'newest-first' ? { order: run.order } : {}),
+      ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       status: run.status ?? 'planned',
       // A run with windows on demand is planned once it exists: every window of its grid is pending.
       counts: run.windowsOnDemand ? { ...emptyCounts(), pending: run.windowCount } : emptyCounts(),

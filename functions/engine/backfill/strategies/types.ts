@@ -1,0 +1,32 @@
+// What a strategy is: plan-time checks, and how it runs a group of adjacent windows as
+// statements so that running any window again, alone or inside another group, leaves
+// exactly the same rows.
+import type { BackfillDialect } from '../../drivers/backfill-dialect.js';
+import type { Driver, Executor } from '../../drivers/driver.js';
+import type { TimeSpan } from '../../drivers/window-range.js';
+import type { BackfillDefinition } from '../definition.js';
+
+export interface GroupRun {
+  /** Runs the statements; carries the group's limits (PostgreSQL: inside its one transaction). */
+  exec: Executor;
+  /** Quotes identifiers. */
+  driver: Driver;
+  dialect: BackfillDialect;
+  def: BackfillDefinition;
+  /** [first window's start, last window's end). */
+  span: TimeSpan;
+  /** The group's windows, adjacent, oldest first. */
+  windows: TimeSpan[];
+  /** Per window, stable across retries and groupings (`<version>:<start ISO>`): tokens and staging names derive from it. */
+  windowKeys: string[];
+  /** The span is known to be empty (first attempt of every window, empty when the batch began). */
+  knownEmpty: boolean;
+}
+
+export interface BackfillStrategy {
+  /** Plan-time: refuse (UsageError) what cannot be idempotent on this target. */
+  check(driver: Driver, dialect: BackfillDialect, def: BackfillDefinition): Promise<void>;
+  /** Plan-time: refuse a range this strategy cannot run exactly. */
+  checkRange?(from: Date, to: Date, def: BackfillDefinition): void;
+  run(group: GroupRun): Promise<void>;
+}

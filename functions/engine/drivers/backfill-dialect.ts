@@ -1,0 +1,43 @@
+// What a backfill needs of an engine beyond running statements: how to empty a time range
+// before an insert, how to tag an insert so a repeat is dropped, how to swap partitions,
+// which window a row falls in (for counts grouped by window), what to warn about at plan
+// time, and how to read a time a query returns. Everything in backfill/ talks to this one
+// interface; each engine implements it in its own room (clickhouse/backfill-dialect.ts,
+// postgres/backfill-dialect.ts).
+import type { BackfillDefinition } from '../backfill/definition.js';
+import type { Driver, Executor, QueryParams } from './driver.js';
+import type { TimeSpan } from './window-range.js';
+import { clickhouseBackfillDialect } from './clickhouse/backfill-dialect.js';
+import { postgresBackfillDialect } from './postgres/backfill-dialect.js';
+
+export interface BackfillDialect {
+  /** SQL for the window a row falls in: floor(epoch ms of `column` / windowMs), a 64-bit integer. `column` is already quoted (or a checked reference). */
+  windowIndex(column: string, windowMs: number): string;
+  /** `expr` cast to a 64-bit signed integer (branches of a UNION ALL must agree on types). */
+  int64(expr: string): string;
+  /**
+   * Removes the target's rows in `span` before the insert of the delete strategy. `knownEmpty`:
+   * the range is known to be empty (an engine where a delete is costly skips it).
+   */
+  deleteRange(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, knownEmpty: boolean): Promise<void>;
+  /** Runs one INSERT tagged with `token`: the engine drops a repeat of the same token (dedup-token). */
+  insertOnce(exec: Executor, statement: string, params: QueryParams, token: string): Promise<void>;
+  /** Plan-time: the target drops repeated inserts (dedup-token), or a UsageError saying why not. */
+  assertDeduplicatingTarget(driver: Driver, def: BackfillDefinition): Promise<void>;
+  /** Plan-time: every window is exactly one partition of the target (replace-partition), or a UsageError. */
+  assertPartitionAligned(driver: Driver, def: BackfillDefinition): Promise<void>;
+  /**
+   * replace-partition: builds `span` in a staging table named after `stagingKey`, then makes
+   * every target partition of the span equal to the staged one (swapped in, or dropped when
+   * the span left it empty).
+   */
+  replacePartitions(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): Promise<void>;
+  /** Plan-time warnings about the source's time column (no index, not in the sorting key). */
+  timeColumnWarnings(driver: Driver, def: BackfillDefinition): Promise<string[]>;
+  /** The time the first column of `sql`'s first row holds, to the millisecond; null for none. `ceil` rounds sub-millisecond digits up (an exclusive end). */
+  queryTime(driver: Driver, sql: string, round: 'floor' | 'ceil'): Promise<Date | null>;
+}
+
+export function backfillDialect(driver: Pick<Driver, 'engine'>): BackfillDialect {
+  return driver.engine === 'postgres' ? postgresBackfillDialect : clickhouseBackfillDialect;
+}

@@ -1,0 +1,55 @@
+// The PostgreSQL side of a backfill (drivers/backfill-dialect.ts): a window runs in one
+// transaction, so `delete` is a plain DELETE then the INSERT; there are no insert tokens and
+// no partition swaps (those strategies are refused at plan time); a window index is
+// arithmetic on the epoch; a time is read as its exact epoch text.
+import { OperationError, UsageError } from '../../errors.js';
+import type { BackfillDialect } from '../backfill-dialect.js';
+import { sourceTable } from '../backfill-source.js';
+import { inWindow, qualifiedName, windowParams } from '../window-range.js';
+import { tableExists, timeColumnIndexed } from './introspect.js';
+
+/** '1709251200.1234567' (seconds, as extract(epoch) prints it) → a Date, rounded to the millisecond. */
+function epochToDate(text: string | null, round: 'floor' | 'ceil'): Date | null {
+  if (text === null) return null;
+  const match = /^(-?\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) {
+    const at = new Date(text);
+    return Number.isNaN(at.getTime()) || at.getTime() <= 0 ? null : at;
+  }
+  const fraction = match[2] ?? '';
+  const ms = Number(match[1]) * 1000 + Number(fraction.slice(0, 3).padEnd(3, '0')) + (round === 'ceil' && /[1-9]/.test(fraction.slice(3)) ? 1 : 0);
+  return ms <= 0 ? null : new Date(ms);
+}
+
+export const postgresBackfillDialect: BackfillDialect = {
+  windowIndex: (column, windowMs) => `floor(extract(epoch FROM ${column}) * 1000 / ${Math.trunc(windowMs)})::bigint`,
+  int64: (expr) => `(${expr})::bigint`,
+  async deleteRange(exec, driver, def, span) {
+    await exec.exec(`DELETE FROM ${qualifiedName(driver, def.target)} WHERE ${inWindow(driver, def.timeColumn)}`, windowParams(span));
+  },
+  async insertOnce() {
+    throw new OperationError('strategy dedup-token is for ClickHouse only');
+  },
+  async assertDeduplicatingTarget() {
+    throw new UsageError('strategy dedup-token is for ClickHouse only (PostgreSQL uses delete, in one transaction)');
+  },
+  async assertPartitionAligned() {
+    throw new UsageError('strategy replace-partition is for ClickHouse only');
+  },
+  async replacePartitions() {
+    throw new OperationError('strategy replace-partition is for ClickHouse only');
+  },
+  async timeColumnWarnings(driver, def) {
+    const source = sourceTable(def);
+    if (!source) return [];
+    const column = def.sourceTimeColumn ?? def.timeColumn;
+    if (!(await tableExists(driver, source))) return [`source table ${source} does not exist yet`];
+    if (await timeColumnIndexed(driver, source, column)) return [];
+    return [`${source}.${column} has no index that starts with it: every window will scan the whole table, so the backfill reads it once per window (measured here: 12× one statement for 720 windows over 3 M rows; 30–60× on larger tables). Consider CREATE INDEX CONCURRENTLY ON ${source} (${column}).`];
+  },
+  async queryTime(driver, sql, round) {
+    // pg hands a timestamp to Node as a Date, cut to milliseconds: ask for the exact epoch instead.
+    const rows = await driver.query<{ epoch: string | null }>(`SELECT extract(epoch FROM q.t)::text AS epoch FROM (${sql.replace(/;\s*$/, '')}) AS q(t)`);
+    return epochToDate(rows[0]?.epoch ?? null, round);
+  },
+};
