@@ -107,19 +107,22 @@ try {
   );
   const per = (k: string) => (profile[k]?.ms ?? 0) / (reps * windows);
   report.notes.push(`profile (manual timers; a call's time includes waiting for the engine's queue and the event loop, so with ${concurrency} batches at once the sum exceeds the wall time):`, ...profileLines(profile, reps, windows));
+  const calls = (k: string) => (profile[k]?.calls ?? 0) / reps;
+  const statements = calls('db: window statement (INSERT … SELECT)');
+  const around = med(a) - med(aMap);
+  const stateList = ['Verify', 'Plan', 'Apply', 'Finalize'].filter((s) => stateMs[s]).map((s) => `${s} ${med(stateMs[s]!).toFixed(0)} ms`).join(', ');
   const causes = () => [
-    `Hourly statements alone cost (c)/(b) = ${(med(c) / med(b)).toFixed(2)}× one statement, ${((med(c) - med(b)) / windows).toFixed(1)} ms more per hour: each INSERT … SELECT pays ClickHouse's fixed per-query cost (parse, plan, open parts, write a new part) and an hour holds ${Math.round(expected / windows).toLocaleString('en')} rows, so the fixed cost dominates.`,
-    `The state machine adds ${((med(a) - med(c)) / windows).toFixed(1)} ms per window over that loop: per window 4 state-store writes (claim ${per('state: claimWindow').toFixed(1)} ms + complete ${per('state: completeWindow').toFixed(1)} ms, each a conditional UpdateItem plus a run-count UpdateItem on on-disk dynalite) and one count query (${per('db: counts (target, source)').toFixed(1)} ms), and per execution Verify (${med(stateMs.Verify ?? [0]).toFixed(0)} ms: it builds the expected schema in a child chdb process).`,
-    `Concurrency cannot hide any of it here: (c4)/(c) = ${(med(c4) / med(c)).toFixed(2)}, because chdb sends every parameterized query of a process through one queue (node_modules/chdb/index.js runExclusiveParam/globalParamChain) and one statement already uses all ${report.machine.cpus} CPUs; on a ClickHouse server the ${concurrency} windows run in parallel.`,
+    `The Map state alone is ${(med(aMap) / med(b)).toFixed(2)}× one statement: it ran ${statements.toFixed(0)} INSERT … SELECT statements for ${windows} windows (${(windows / Math.max(1, statements)).toFixed(1)} hours each on average: a batch starts with one window and grows its groups toward the statement target from the durations it sees), ${calls('db: counts (target, source)').toFixed(0)} count queries, and per window a claim and a completion in the state store (${per('state: claimWindow').toFixed(1)} + ${per('state: completeWindow').toFixed(1)} ms of call time per window, overlapping across the ${concurrency} batches).`,
+    `The states around the Map take ${around.toFixed(0)} ms = ${(around / med(b)).toFixed(2)}× one statement by themselves (${stateList}; Verify builds the expected schema in a child chdb process), so with one statement at ${med(b).toFixed(0)} ms a ${'1.5'}× target leaves ${(0.5 * med(b)).toFixed(0)} ms for all of them and the Map together.`,
+    `For scale: hourly statements alone cost (c)/(b) = ${(med(c) / med(b)).toFixed(2)}× one statement (an hour holds ${Math.round(expected / windows).toLocaleString('en')} rows, so ClickHouse's fixed per-statement cost dominates), and (c4)/(c) = ${(med(c4) / med(c)).toFixed(2)}: chdb sends a process's parameterized queries through one queue (node_modules/chdb/index.js globalParamChain), so the ${concurrency} batches do not run statements side by side here; on a ClickHouse server they do.`,
   ];
   const fixes = [
-    'Below (c)/(b) nothing per-window can go: for hourly slices this small the floor is the engine\'s per-statement cost (larger windows, e.g. --window 6h, amortize it).',
-    'Ours to cut: (1) window-transitions.ts moveCount — move the run-record count update out of the per-window path (one UpdateItem per batch or per second; Finalize already recomputes counts with reconcileRun), 4 → 2 state writes per window;',
-    '(2) strategies.ts countResult — without a source-count, take the row count from the INSERT\'s written_rows summary on a first attempt into an empty range instead of a count query;',
-    '(3) concurrency only pays against a ClickHouse server; with chdb the parameter queue serializes every window.',
+    'Per execution: Verify is the largest fixed cost; building the expected schema once per migration set (not a child chdb per execution) would take most of it out.',
+    'Per run: groups start at one window per batch and grow from observed durations, so a 720-window run still issues tens of statements; starting a batch with a group sized from the run\'s earlier batches (or the statement target and a rows-per-second estimate) would cut the statements toward one per batch.',
+    'On chdb the batches cannot overlap (parameter queue); against a ClickHouse server the Map\'s concurrency applies.',
   ];
   report.targets.push(target('(a)/(b) state machine ÷ one statement', med(ratios(a, b)), '<=', 1.5, 'x', () => causes().join(' '), fixes.join(' ')));
-  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.25, 'x', () => causes().slice(1).join(' '), fixes.slice(1).join(' ')));
+  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.25, 'x', () => causes().join(' '), fixes.join(' ')));
 } finally {
   await h.close();
   rmSync(root, { recursive: true, force: true });
