@@ -66,6 +66,8 @@ interface Target {
   def: BackfillDefinition;
   runs: RunStore;
   url?: string;
+  /** The run id this target gives a test's run name (unique in the process). */
+  own(name: string): string;
   set: ReturnType<typeof loadMigrationSet>;
   /** Plans run `runId` over hours [from, to) after FIRST_HOUR and runs it with that statement target. */
   run(runId: string, hours: [number, number], statementTargetMs: number): Promise<ExecuteResult & { sql: string[] }>;
@@ -80,10 +82,14 @@ async function target(engine: EngineName, o: FixtureOptions = {}): Promise<Targe
   for (const name of ['0001_source.up.sql', '0002_target.up.sql']) for (const sql of driver.splitStatements(files[name]!)) await driver.exec(sql);
   const set = loadMigrationSet(writeMigrations(tempDir('bf-grouped'), files));
   const def = parseBackfillDefinition(files['0002_target.backfill.sql']!, { version: 2, name: 'target' });
+  // A fresh table per target: run ids (and what the process learned about them, group-size.ts sizerFor) never repeat.
   const runs = new RunStore(fx.doc, await fx.freshTable());
+  const tag = Math.random().toString(36).slice(2, 8);
+  const own = (runId: string) => `${runId}-${tag}`;
   return {
-    driver, engine, def, runs, url, set,
-    async run(runId, [from, to], statementTargetMs) {
+    driver, engine, def, runs, url, set, own,
+    async run(name, [from, to], statementTargetMs) {
+      const runId = own(name);
       await planRun(driver, runs, set, { version: 2, from: new Date(FIRST_HOUR + from * HOUR), to: new Date(FIRST_HOUR + to * HOUR), concurrency: 1, runId });
       const c = counting(driver);
       const result = await executeWindows(c.driver, runs, def, 2, { runId, owner: 'w', concurrency: 1, allow: ['pending'], statementTargetMs });
@@ -98,8 +104,8 @@ async function target(engine: EngineName, o: FixtureOptions = {}): Promise<Targe
 const range = (engine: EngineName, from: number, to: number) => inRanges(engine, [[FIRST_HOUR + from * HOUR, FIRST_HOUR + to * HOUR]]);
 
 /** What each window's record says, by start. */
-async function recordsOf(t: Target, runId: string) {
-  return (await t.runs.listWindows(runId)).map((w) => ({ start: w.start, status: w.status, rows: w.rows, sourceRows: w.sourceRows }));
+async function recordsOf(t: Target, name: string) {
+  return (await t.runs.listWindows(t.own(name))).map((w) => ({ start: w.start, status: w.status, rows: w.rows, sourceRows: w.sourceRows }));
 }
 
 /** The rows each hour of dst holds, counted independently of the executor. */
@@ -127,7 +133,7 @@ describe.each([['clickhouse'], ['postgres']] as Array<[EngineName]>)('%s grouped
       // 5–12 ok, 13–20 fails → 13–16 fails → 13–14 fails → 13 fails, 14 ok; 15–16 ok; 17–20 ok.
       expect(result.statements).toBe(4 + 8);
       const records = await recordsOf(t, 'poison');
-      const failed = (await t.runs.listWindows('poison')).filter((w) => w.status === 'failed');
+      const failed = (await t.runs.listWindows(t.own('poison'))).filter((w) => w.status === 'failed');
       expect(failed.map((w) => w.start)).toEqual([new Date(FIRST_HOUR + poisonHour * HOUR).toISOString()]);
       expect(failed[0]!.lastError).toMatch(engine === 'clickhouse' ? /poisoned source row/ : /division by zero/);
       // Every other hour holds exactly its source rows, and its record says so.
@@ -227,7 +233,7 @@ describe('every strategy: a window run again alone or inside a differently cut g
 describe('an abandoned group statement is stopped before any of its windows runs again', () => {
   it('PostgreSQL: a dead worker\'s statement over hours 0–2 (labelled by hour 0) is gone before hour 2 re-runs alone', async () => {
     const t = await target('postgres');
-    const runId = 'abandoned';
+    const runId = t.own('abandoned');
     const names = (w: { start: string; attempts: number }) => ({ label: statementLabel(runId, w.start, w.attempts), prefix: windowLabelPrefix(runId, w.start) });
     const abandoned = new pg.Client({ connectionString: t.url! });
     try {

@@ -18,7 +18,7 @@ import type { WindowRecord } from '../state/records.js';
 import type { BackfillDefinition } from './definition.js';
 import type { TimeBudget } from './budget.js';
 import { groupedCounts } from './counts.js';
-import { DEFAULT_STATEMENT_TARGET_MS, GroupSizer } from './group-size.js';
+import { sizerFor } from './group-size.js';
 import { STRATEGIES } from './strategies/index.js';
 import type { Valve } from './valve.js';
 
@@ -129,7 +129,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       start: new Date(Math.min(...candidates.map((w) => Date.parse(w.start)))),
       end: new Date(Math.max(...candidates.map((w) => Date.parse(w.end)))),
     })) === 0;
-  const sizer = new GroupSizer(opts.statementTargetMs ?? DEFAULT_STATEMENT_TARGET_MS);
+  const sizer = sizerFor(opts.runId, opts.statementTargetMs);
   let running = 0;
   let next = 0;
   let stopped = false;
@@ -142,7 +142,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
 
   /** The next candidates in claim order, adjacent, as many as the sizer allows. */
   const takeGroup = (): WindowRecord[] => {
-    const size = result.statements === 0 ? 1 : sizer.next(opts.budget?.statementLimitMs());
+    const size = sizer.next(opts.budget?.statementLimitMs());
     const group = [candidates[next++]!];
     const adjacent = (a: WindowRecord, b: WindowRecord) => (opts.order === 'newest-first' ? Date.parse(b.end) === Date.parse(a.start) : Date.parse(a.end) === Date.parse(b.start));
     while (group.length < size && next < candidates.length && adjacent(group.at(-1)!, candidates[next]!)) group.push(candidates[next++]!);

@@ -2,8 +2,9 @@
 // a statement should rather be sized by time: as many windows as fit a target duration
 // (a few seconds: the fixed cost per statement is paid rarely, a failure or a timeout costs
 // little) at the milliseconds per window observed so far in this run. The first statement
-// takes one window (nothing is known yet, and a budgeted invocation must make progress);
-// a group grows at most GROWTH-fold per statement, so one fast window cannot size a huge one.
+// takes one window (nothing is known yet); a group grows at most GROWTH-fold per statement,
+// so one fast window cannot size a huge one. What a process learned about a run is kept for
+// its next batches and invocations (sizerFor): a Map child's batch starts where the last left.
 import { parseDuration } from './duration.js';
 
 export const DEFAULT_STATEMENT_TARGET_MS = 3_000;
@@ -41,4 +42,19 @@ export class GroupSizer {
     this.largest = Math.max(this.largest, n);
     return n;
   }
+}
+
+/** Sizers by run and target, shared by the batches and invocations one process runs. */
+const sizers = new Map<string, GroupSizer>();
+const KEPT_RUNS = 64;
+
+export function sizerFor(runId: string, targetMs: number = DEFAULT_STATEMENT_TARGET_MS): GroupSizer {
+  const key = `${runId}\u0000${targetMs}`;
+  let sizer = sizers.get(key);
+  if (!sizer) {
+    sizer = new GroupSizer(targetMs);
+    sizers.set(key, sizer);
+    if (sizers.size > KEPT_RUNS) sizers.delete(sizers.keys().next().value!);
+  }
+  return sizer;
 }
