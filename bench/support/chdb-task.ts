@@ -16,6 +16,10 @@ try {
   else if (task === 'empty' && TABLE.test(args[0] ?? '')) await driver.exec(`TRUNCATE TABLE ${args[0]}`);
   else if (task === 'count' && TABLE.test(args[0] ?? '')) process.stdout.write(`${Object.values((await driver.query(`SELECT count() AS n FROM ${args[0]}`))[0] ?? {})[0]}\n`);
   else throw new Error(`usage: chdb-task seed|empty|count <dir> …`);
-} finally {
+} catch (error) {
   await driver.close();
+  throw error;
 }
+// Done: what it wrote is committed (MergeTree parts are written before the statement returns).
+// Exit without tearing the engine down, which now and then dies of a signal after the work is done.
+process.exit(0);
