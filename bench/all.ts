@@ -1,7 +1,7 @@
 // Runs every benchmark in sequence, each in its own process (embedded ClickHouse allows one
 // data directory per process), and writes bench/RESULTS.md: the machine, the date, every
 // figure, whether each target is met and, for a missed one, why and what would fix it.
-//   npm run bench                       the sizes (5 M spans, 720 windows, 87,600 windows, 500 migrations)
+//   npm run bench                       the sizes (5 M spans over 720 windows, 168 windows of 60k spans, 87,600 windows, 500 migrations)
 //   BENCH_SIZE=small npm run bench      a quick pass at small sizes (any BENCH_* variable set explicitly wins)
 //   BENCH_ONLY=noop-startup,cost-model  just those; the others keep their last figures
 // Each bench's report is kept as JSON in bench/results/<name>.json (the raw figures, every
@@ -19,6 +19,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const VARIANTS: Record<string, { script: string; env?: Record<string, string> }> = {
   'backfill-clickhouse': { script: 'backfill-clickhouse' },
   'backfill-clickhouse-all-spans': { script: 'backfill-clickhouse', env: { BENCH_CH_SELECT: 'all' } },
+  'backfill-clickhouse-cli': { script: 'backfill-clickhouse-cli' },
   'backfill-postgres': { script: 'backfill-postgres' },
   'noop-startup': { script: 'noop-startup' },
   'planning-scale': { script: 'planning-scale' },
@@ -26,7 +27,7 @@ const VARIANTS: Record<string, { script: string; env?: Record<string, string> }>
 };
 const BENCHES = Object.keys(VARIANTS);
 const SMALL: Record<string, string> = {
-  BENCH_ROWS: '500000', BENCH_DAYS: '3', BENCH_REPS: '2', BENCH_PG_ROWS: '200000', BENCH_PG_NOIDX_REPS: '1',
+  BENCH_ROWS: '500000', BENCH_DAYS: '3', BENCH_CLI_ROWS: '480000', BENCH_CLI_DAYS: '1', BENCH_REPS: '2', BENCH_PG_ROWS: '200000', BENCH_PG_NOIDX_REPS: '1',
   BENCH_MIGRATIONS: '50', BENCH_STARTUP_REPS: '3', BENCH_WINDOWS: '8760', BENCH_COST_DAYS: '3', BENCH_COST_ROWS: '50000',
 };
 const env: Record<string, string | undefined> = { ...process.env, ...(process.env.BENCH_SIZE === 'small' ? Object.fromEntries(Object.entries(SMALL).filter(([k]) => process.env[k] === undefined)) : {}) };

@@ -4,7 +4,7 @@
 //   (b)  one INSERT … SELECT over the same range into an identical empty table;
 //   (c)  the seed-000 loop: one INSERT … SELECT per hour, sequential, same client, no bookkeeping;
 //   (c4) the same loop with 4 hours at once (what concurrency can buy on this engine).
-// Targets: (a)/(b) ≤ 1.10, (a)/(c) ≤ 0.8. Per-window profile from manual timers.
+// Targets (issue 10): (a)/(b) ≤ 1.5, (a)/(c) ≤ 0.25. Per-window profile from manual timers.
 //   node --import tsx bench/backfill-clickhouse.ts     (BENCH_ROWS=5000000 BENCH_DAYS=30 BENCH_REPS=3)
 //   BENCH_CH_SELECT=all copies every span instead of the demo's root spans.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -107,19 +107,23 @@ try {
   );
   const per = (k: string) => (profile[k]?.ms ?? 0) / (reps * windows);
   report.notes.push(`profile (manual timers; a call's time includes waiting for the engine's queue and the event loop, so with ${concurrency} batches at once the sum exceeds the wall time):`, ...profileLines(profile, reps, windows));
+  const calls = (k: string) => (profile[k]?.calls ?? 0) / reps;
+  const statements = calls('db: window statement (INSERT … SELECT)');
+  const around = med(a) - med(aMap);
+  const stateList = ['Verify', 'Plan', 'Apply', 'Finalize'].filter((s) => stateMs[s]).map((s) => `${s} ${med(stateMs[s]!).toFixed(0)} ms`).join(', ');
   const causes = () => [
-    `Hourly statements alone cost (c)/(b) = ${(med(c) / med(b)).toFixed(2)}× one statement, ${((med(c) - med(b)) / windows).toFixed(1)} ms more per hour: each INSERT … SELECT pays ClickHouse's fixed per-query cost (parse, plan, open parts, write a new part) and an hour holds ${Math.round(expected / windows).toLocaleString('en')} rows, so the fixed cost dominates.`,
-    `The state machine adds ${((med(a) - med(c)) / windows).toFixed(1)} ms per window over that loop: per window 4 state-store writes (claim ${per('state: claimWindow').toFixed(1)} ms + complete ${per('state: completeWindow').toFixed(1)} ms, each a conditional UpdateItem plus a run-count UpdateItem on on-disk dynalite) and one count query (${per('db: counts (target, source)').toFixed(1)} ms), and per execution Verify (${med(stateMs.Verify ?? [0]).toFixed(0)} ms: it builds the expected schema in a child chdb process).`,
-    `Concurrency cannot hide any of it here: (c4)/(c) = ${(med(c4) / med(c)).toFixed(2)}, because chdb sends every parameterized query of a process through one queue (node_modules/chdb/index.js runExclusiveParam/globalParamChain) and one statement already uses all ${report.machine.cpus} CPUs; on a ClickHouse server the ${concurrency} windows run in parallel.`,
+    `The Map state alone is ${med(ratios(aMap, b)).toFixed(2)}× one statement (median of the repetitions' ratios): it ran ${statements.toFixed(0)} INSERT … SELECT statements for ${windows} windows (${(windows / Math.max(1, statements)).toFixed(1)} hours each on average), ${calls('db: counts (target, source)').toFixed(0)} count queries, and per window a claim and a completion in the state store (${per('state: claimWindow').toFixed(1)} + ${per('state: completeWindow').toFixed(1)} ms of call time per window, overlapping across the ${concurrency} batches).`,
+    `The states around the Map take ${around.toFixed(0)} ms = ${(around / med(b)).toFixed(2)}× one statement by themselves (${stateList}; Verify builds the expected schema in a scratch database on the target), so with one statement at ${med(b).toFixed(0)} ms a ${'1.5'}× target leaves ${(0.5 * med(b)).toFixed(0)} ms for all of them and the Map together.`,
+    `For scale: hourly statements alone cost (c)/(b) = ${(med(c) / med(b)).toFixed(2)}× one statement (an hour holds ${Math.round(expected / windows).toLocaleString('en')} rows, so ClickHouse's fixed per-statement cost dominates), and (c4)/(c) = ${(med(c4) / med(c)).toFixed(2)}: chdb sends a process's parameterized queries through one queue (node_modules/chdb/index.js globalParamChain), so the ${concurrency} batches do not run statements side by side here; on a ClickHouse server they do.`,
   ];
   const fixes = [
-    'Below (c)/(b) nothing per-window can go: for hourly slices this small the floor is the engine\'s per-statement cost (larger windows, e.g. --window 6h, amortize it).',
-    'Ours to cut: (1) window-transitions.ts moveCount — move the run-record count update out of the per-window path (one UpdateItem per batch or per second; Finalize already recomputes counts with reconcileRun), 4 → 2 state writes per window;',
-    '(2) strategies.ts countResult — without a source-count, take the row count from the INSERT\'s written_rows summary on a first attempt into an empty range instead of a count query;',
-    '(3) concurrency only pays against a ClickHouse server; with chdb the parameter queue serializes every window.',
+    'The state store: every window is still claimed and completed by its own conditional UpdateItem (2 per window, 1,440 per run on on-disk dynalite here); those calls, not the statements, are the largest item of the profile. Claiming and completing a group\'s windows in one TransactWriteItems (conditional, up to 100 items) would make them per statement.',
+    'Per execution: Verify builds the expected schema in a scratch database on the target each time; building it once per migration set would take most of it out.',
+    'On chdb the batches cannot overlap (parameter queue); against a ClickHouse server the Map\'s concurrency applies. The target counts come from one grouped query per statement; taking them from the INSERT\'s written-rows summary where the range was empty would drop that query too.',
   ];
-  report.targets.push(target('(a)/(b) state machine ÷ one statement', med(ratios(a, b)), '<=', 1.1, 'x', () => causes().join(' '), fixes.join(' ')));
-  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.8, 'x', () => causes().slice(1).join(' '), fixes.slice(1).join(' ')));
+
+  report.targets.push(target('(a)/(b) state machine ÷ one statement', med(ratios(a, b)), '<=', 1.5, 'x', () => causes().join(' '), fixes.join(' ')));
+  report.targets.push(target('(a)/(c) state machine ÷ seed-000 loop', med(ratios(a, c)), '<=', 0.25, 'x', () => causes().join(' '), fixes.join(' ')));
 } finally {
   await h.close();
   rmSync(root, { recursive: true, force: true });

@@ -52,6 +52,8 @@ export function instrumentDriver<D extends Driver>(driver: D, timers: Timers): D
     ...timedExecutor(driver, timers),
     // PostgreSQL runs a window in a transaction on its own session: time what runs inside it too.
     transaction: <T>(fn: (tx: Executor) => Promise<T>) => timers.time('db: window transaction (BEGIN … COMMIT, total)', () => driver.transaction((tx) => fn(timedExecutor(tx, timers)))),
+    // Window statements carry limits (time, query id): time what runs under them too.
+    withStatementLimits: <T>(limits: Parameters<Driver['withStatementLimits']>[0], fn: (exec: Executor) => Promise<T>) => driver.withStatementLimits(limits, (exec) => fn(timedExecutor(exec, timers))),
     close: async () => undefined,
   });
   return wrapped;

@@ -107,23 +107,24 @@ export function isReadOnlyStatement(query: string): boolean {
   return first !== undefined && ['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN'].includes(first);
 }
 
-const ESCAPES: Record<string, string> = { b: '\b', f: '\f', r: '\r', n: '\n', t: '\t', '0': '\0', a: '\x07', v: '\v' };
-
-/**
- * A `param_<name>` value as the server reads it: in the escaped text format (clients send a
- * string's quote as \' and NULL as \N), while chdb's binder takes the value itself. Arrays,
- * tuples and maps are literals whose quoted parts carry their own escapes: left as sent.
- */
-export function paramValue(raw: string, type: string | undefined): string | null {
-  const base = (type ?? 'String').replace(/^\s*(?:Nullable|LowCardinality)\(\s*/g, '').trim();
-  if (/^(?:Array|Tuple|Map|Nested)\b/.test(base)) return raw;
-  if (raw === '\\N') return null;
-  return raw.replace(/\\([\s\S])/g, (_, c: string) => ESCAPES[c] ?? c);
+/** A ClickHouse string literal holding `text` exactly. */
+export function sqlString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** `{name:Type}` placeholders of a query: the type each parameter is bound as. */
-export function placeholderTypes(query: string): Map<string, string> {
-  const types = new Map<string, string>();
-  for (const match of query.matchAll(/\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*:\s*([^{}]+?)\s*\}/g)) types.set(match[1], match[2]);
-  return types;
+/**
+ * The `param_<name>` values of a request as the statements that set them in the request's own
+ * session (`SET param_x = '…'`, as clickhouse-client does): the engine then reads each value
+ * in the escaped text format, exactly as a server reads the URL parameter (\N is NULL, \' a quote).
+ * Bound this way rather than through chdb's binder, whose one queue per process would hold
+ * every parameterized request behind the one running.
+ */
+export function paramStatements(params: URLSearchParams): string[] {
+  const out: string[] = [];
+  for (const [key, value] of params) {
+    if (!key.startsWith('param_')) continue;
+    if (!/^param_[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new ClickHouseHttpError(36, 'BAD_ARGUMENTS', `Invalid query parameter name: ${key.slice(6)}`);
+    out.push(`SET ${key} = ${sqlString(value)}`);
+  }
+  return out;
 }

@@ -9,9 +9,12 @@
 // X-ClickHouse-* response headers, exception bodies and HTTP status codes as the server
 // maps them, and a user/password check.
 //
-// chdb: one process owns a data directory, and one session runs one query at a time, so
-// requests are served strictly one after another through one chdb Connection (the adapter
-// hourglass uses for `chdb:` targets). Listens on loopback only.
+// chdb: one process owns a data directory; each session at that directory runs one query
+// at a time, and sessions run side by side. So every request runs in a session of its own,
+// opened for it and closed after it: requests run concurrently, as on a server, and a
+// request's settings, parameters and database are that request's alone. Every statement is
+// tagged with the request's query_id, so KILL QUERY reaches it by that id (chdb-http-kill.ts).
+// Listens on loopback only.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,8 +24,9 @@ import type { createChdbConnection as CreateChdbConnection } from 'chdb/connecti
 import { splitSqlStatements } from '../sql-split.js';
 import { registerSecret } from '../redact.js';
 import {
-  checkCredentials, ClickHouseHttpError, contentTypeOf, credentialsOf, errorBody, httpStatusOf, isReadOnlyStatement, paramValue, placeholderTypes, type Credentials,
+  checkCredentials, ClickHouseHttpError, contentTypeOf, credentialsOf, errorBody, httpStatusOf, isReadOnlyStatement, paramStatements, type Credentials,
 } from './chdb-http-protocol.js';
+import { killByRequestIds, parseKillQuery, TAG_PREFIX } from './chdb-http-kill.js';
 
 // chdb ships CommonJS only.
 const require = createRequire(import.meta.url);
@@ -44,7 +48,7 @@ export interface ChdbHttpServer {
   port: number;
   /** Requests served so far. */
   readonly requests: number;
-  /** Stops accepting requests, waits for the one running, lets the data directory go. */
+  /** Stops accepting requests, waits for those running, lets the data directory go. */
   close(): Promise<void>;
 }
 
@@ -65,48 +69,65 @@ export async function startChdbHttp(dir: string, opts: ChdbHttpOptions = {}): Pr
   if (expected.password !== '') registerSecret(expected.password);
   const chdb = require('chdb') as { drainPending(): Promise<void>; version?(): { libchdb?: string } };
   const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection };
+  // Held open for the server's life: the engine stays loaded between requests.
   const connection = createChdbConnection({ path: dir });
   const version = String((await connection.serverVersion) ?? 'chdb');
   const state = { requests: 0 };
   const running = new Set<string>();
-  let queue: Promise<unknown> = Promise.resolve();
+  const inFlight = new Set<Promise<unknown>>();
 
-  // One query at a time, each with its own database and settings, as on a server where the
-  // settings of a request are that request's alone (chdb's session would keep them).
-  function serialized<T>(work: () => Promise<T>): Promise<T> {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
-    return next;
+  /** One request's statement in a session of its own; `statement` starts with its SET param_… lines. */
+  async function inSession<T>(work: (session: ReturnType<typeof CreateChdbConnection>) => Promise<T>): Promise<T> {
+    const session = createChdbConnection({ path: dir });
+    const done = (async () => {
+      try {
+        return await work(session);
+      } catch (error) {
+        // chdb keeps a failed statement in system.processes until its session's next query
+        // (closing does not clear it): clear it, so a KILL … SYNC waiting on it returns.
+        await session.exec({ query: 'SELECT 1' } as never).catch(() => undefined);
+        throw error;
+      } finally {
+        await session.close();
+      }
+    })();
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done)).catch(() => undefined);
+    return done;
   }
 
   async function execute(query: string, params: URLSearchParams, queryId: string): Promise<Answer> {
     const database = params.get('database') ?? 'default';
     if (!DATABASE.test(database)) throw new ClickHouseHttpError(81, 'UNKNOWN_DATABASE', `Database ${database} does not exist`);
-    const types = placeholderTypes(query);
-    const query_params: Record<string, string | null> = {};
     const clickhouse_settings: Record<string, string | number> = {};
     for (const [key, value] of params) {
-      if (key.startsWith('param_')) query_params[key.slice(6)] = paramValue(value, types.get(key.slice(6)));
-      else if (!NOT_SETTINGS.has(key)) clickhouse_settings[key] = /^-?\d+$/.test(value) ? Number(value) : value;
+      if (!key.startsWith('param_') && !NOT_SETTINGS.has(key)) clickhouse_settings[key] = /^-?\d+$/.test(value) ? Number(value) : value;
     }
     const format = params.get('default_format') ?? 'TabSeparated';
-    const changed = Object.keys(clickhouse_settings);
-    return serialized(async () => {
-      try {
-        const result = await connection.exec({
-          query: `USE \`${database}\`; ${query}`, query_params, query_id: queryId,
-          clickhouse_settings: { ...clickhouse_settings, default_format: format },
-        } as never) as unknown as { stream: AsyncIterable<Buffer>; summary?: Record<string, string> };
+    const sets = paramStatements(params);
+    const kill = parseKillQuery(query);
+    if (kill) {
+      const run = (sql: string) => inSession(async (session) => {
+        const rs = await session.exec({ query: sql } as never) as unknown as { stream: AsyncIterable<Buffer> };
         const out: Buffer[] = [];
-        for await (const chunk of result.stream) out.push(chunk);
-        return {
-          status: 200, body: Buffer.concat(out),
-          headers: { 'Content-Type': contentTypeOf(format), 'X-ClickHouse-Format': format, 'X-ClickHouse-Summary': JSON.stringify(result.summary ?? {}) },
-        };
-      } finally {
-        const resets = changed.filter((key) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) && !/^(enable_http_compression|wait_end_of_query|http_|send_progress_in_http_headers)/.test(key));
-        if (resets.length > 0) await connection.exec({ query: resets.map((key) => `SET ${key} = DEFAULT`).join('; ') } as never).catch(() => undefined);
-      }
+        for await (const chunk of rs.stream) out.push(chunk);
+        return Buffer.concat(out).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, string>);
+      });
+      query = await killByRequestIds(kill, sets, run);
+    }
+    // The tag that lets a KILL QUERY find this statement by the request's id.
+    if (clickhouse_settings.log_comment === undefined) clickhouse_settings.log_comment = `${TAG_PREFIX}${queryId}`;
+    return inSession(async (session) => {
+      const result = await session.exec({
+        query: [...sets, `USE \`${database}\``, query].join(';\n'), query_id: queryId,
+        clickhouse_settings: { ...clickhouse_settings, default_format: format },
+      } as never) as unknown as { stream: AsyncIterable<Buffer>; summary?: Record<string, string> };
+      const out: Buffer[] = [];
+      for await (const chunk of result.stream) out.push(chunk);
+      return {
+        status: 200, body: Buffer.concat(out),
+        headers: { 'Content-Type': contentTypeOf(format), 'X-ClickHouse-Format': format, 'X-ClickHouse-Summary': JSON.stringify(result.summary ?? {}) },
+      };
     });
   }
 
@@ -175,7 +196,7 @@ export async function startChdbHttp(dir: string, opts: ChdbHttpOptions = {}): Pr
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        await queue;
+        await Promise.allSettled([...inFlight]);
         await connection.close();
         await chdb.drainPending();
       })();
