@@ -5,6 +5,8 @@
 // of invocations follows from the sleep alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinalizeOutput } from '../../functions/engine/service/types.js';
+import { finalizeStep, planStep, windowBatchStep } from '../../functions/engine/service/steps.js';
+import { changeValve } from '../../functions/engine/backfill/valve-control.js';
 import { FROM, startHarness, type Harness } from './fixture.js';
 
 const HOURS = 24;
@@ -53,5 +55,36 @@ describe('window batches within a function timeout', () => {
        FROM slow_copy AS c GROUP BY hour ORDER BY hour`,
     ));
     expect(perHour.map((r) => [r.hour, r.n, r.u, r.same])).toEqual(windows.map((w) => [w.start.replace('T', ' ').slice(0, 19), ROWS_PER_HOUR, ROWS_PER_HOUR, ROWS_PER_HOUR]));
+  });
+
+  it('gives up waiting on a paused run before the invocation runs out, claims nothing, and answers more', async () => {
+    const runId = 'paused-budget';
+    await planStep(h.env, { action: 'backfill', target: 'local', version: 3, runId, concurrency: 1 });
+    try {
+      await changeValve(h.env.runs, runId, { paused: true }, 'test');
+      const countdown = (ms: number) => {
+        const deadline = Date.now() + ms;
+        return () => Math.max(0, deadline - Date.now());
+      };
+      // A Lambda's invocation on a paused run: it waits while it has time, then hands back.
+      const paused = await windowBatchStep(h.env, { runId, batch: 0, target: 'local' }, countdown(FUNCTION_TIMEOUT_MS));
+      expect(paused).toMatchObject({ succeeded: 0, failed: 0, rows: 0, more: true });
+      expect((await h.env.runs.listWindows(runId)).filter((w) => w.status !== 'pending')).toEqual([]);
+
+      await changeValve(h.env.runs, runId, { paused: false }, 'test');
+      let out = paused;
+      let invocations = 0;
+      while (out.more) {
+        out = await windowBatchStep(h.env, { runId, batch: 0, target: 'local' }, countdown(FUNCTION_TIMEOUT_MS));
+        invocations++;
+      }
+      expect(invocations).toBeGreaterThan(1);
+      const windows = await h.env.runs.listWindows(runId);
+      expect(windows.map((w) => [w.status, w.attempts, w.rows])).toEqual(windows.map(() => ['succeeded', 1, ROWS_PER_HOUR]));
+      expect(windows).toHaveLength(HOURS);
+    } finally {
+      // Releases the run's lease on target and version, whatever happened above.
+      await finalizeStep(h.env, { action: 'backfill', runId } as never);
+    }
   });
 });

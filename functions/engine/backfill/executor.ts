@@ -223,6 +223,12 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   /** Claims a group's windows, then runs each adjacent run of what it got. */
   const claimAndRun = async (take: WindowRecord[]): Promise<void> => {
     const release = await opts.valve?.beforeClaim();
+    if (release === null) {
+      // Paused or throttled until this invocation's time ran short: nothing claimed, call again.
+      stopped = true;
+      result.more = true;
+      return;
+    }
     let heartbeat: ReturnType<typeof keepWindowLeases> | undefined;
     try {
       const claimed = (await inChunks(take, (w) => runs.claimWindow(opts.runId, w.start, opts.owner, { leaseMs, allow: opts.allow, counts, window: { end: w.end, batch: w.batch } })))

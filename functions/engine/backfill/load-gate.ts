@@ -8,6 +8,8 @@ import type { MaxLoad } from './definition.js';
 export interface LoadGateOptions {
   firstWaitMs?: number;
   maxWaitMs?: number;
+  /** Asked before each wait (valve.ts ValveOptions.giveUp): true stops waiting, and the gate answers false. */
+  giveUp?: (waitMs: number) => boolean;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -19,7 +21,8 @@ async function readLoad(driver: Driver, sql: string): Promise<number> {
   return value;
 }
 
-export function loadGate(driver: Driver, runs: Pick<RunStore, 'setWaiting'>, runId: string, max: MaxLoad, opts: LoadGateOptions = {}): () => Promise<void> {
+/** The gate: resolves true once the load is at or below the threshold, false when it gave up waiting. */
+export function loadGate(driver: Driver, runs: Pick<RunStore, 'setWaiting'>, runId: string, max: MaxLoad, opts: LoadGateOptions = {}): () => Promise<boolean> {
   const first = opts.firstWaitMs ?? 250;
   const cap = opts.maxWaitMs ?? 10_000;
   return async () => {
@@ -29,11 +32,17 @@ export function loadGate(driver: Driver, runs: Pick<RunStore, 'setWaiting'>, run
       const load = await readLoad(driver, max.sql);
       // A query that returns no number cannot prove the load is low: that counts as above.
       if (Number.isFinite(load) && load <= max.threshold) break;
+      if (opts.giveUp?.(wait)) {
+        // The next invocation waits again, and shows it again.
+        if (shown) await runs.setWaiting(runId, null);
+        return false;
+      }
       if (!shown) await runs.setWaiting(runId, { reason: 'throttled by load', load: Number.isFinite(load) ? load : null, threshold: max.threshold, since: new Date().toISOString() });
       shown = true;
       await sleep(wait);
       wait = Math.min(cap, wait * 2);
     }
     if (shown) await runs.setWaiting(runId, null);
+    return true;
   };
 }

@@ -10,8 +10,11 @@ export interface ValveReader {
 }
 
 export interface Valve {
-  /** Resolves when the next window may be claimed; call the returned function when it is done. */
-  beforeClaim(): Promise<() => void>;
+  /**
+   * Resolves when the next window may be claimed; call the returned function when it is done.
+   * null: the wait was given up (`giveUp`, an invocation about to run out of time): claim nothing.
+   */
+  beforeClaim(): Promise<(() => void) | null>;
 }
 
 export interface ValveOptions {
@@ -19,8 +22,14 @@ export interface ValveOptions {
   pollMs?: number;
   /** Told once per wait, e.g. to show "paused" on a progress line. */
   onWait?: (why: 'paused' | 'throttled') => void;
-  /** The database-load gate (load-gate.ts), passed before each claim once the valve is open. */
-  gate?: () => Promise<void>;
+  /** The database-load gate (load-gate.ts), passed before each claim once the valve is open; false: it gave up. */
+  gate?: () => Promise<boolean>;
+  /**
+   * Asked before each sleep of `waitMs` while waiting: true gives the wait up. A Lambda batch must
+   * not wait out its timeout on a paused run: it stops in time and answers `more`, and the Map
+   * child calls it again.
+   */
+  giveUp?: (waitMs: number) => boolean;
 }
 
 /** Windows running per run in this process: the local runner's Map children share one count. */
@@ -39,9 +48,10 @@ export function runValve(runs: ValveReader, runId: string, opts: ValveOptions = 
         const why = valve?.paused ? 'paused' : limit !== undefined && (running.get(runId) ?? 0) >= limit ? 'throttled' : undefined;
         if (!why) break;
         if (told !== why) opts.onWait?.((told = why));
+        if (opts.giveUp?.(pollMs)) return null;
         await sleep(pollMs);
       }
-      await opts.gate?.();
+      if (opts.gate && !(await opts.gate())) return null;
       running.set(runId, (running.get(runId) ?? 0) + 1);
       let released = false;
       return () => {

@@ -127,11 +127,13 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
 /**
  * One invocation of a batch. With `remainingMs` (the Lambda's, or the local runner's countdown)
  * it runs windows only while they fit and answers `more: true` when it stopped with windows
- * left; the state machine's child loop calls it again.
+ * left; the state machine's child loop calls it again. `onWindow`: each finished window (the
+ * Lambda logs it for the dashboard's slowest windows).
  */
-/** `onWindow`: each finished window (the Lambda logs it for the dashboard's slowest windows). */
 export async function windowBatchStep(env: StepEnvironment, input: WindowBatchInput, remainingMs?: () => number, onWindow?: (event: WindowEvent) => void): Promise<WindowBatchOutput> {
   const budget = remainingMs ? new TimeBudget(remainingMs) : undefined;
+  // A wait (paused, throttled) is taken only when it ends before the invocation's margin.
+  const giveUp = budget ? (waitMs: number) => budget.statementLimitMs() <= waitMs : undefined;
   const run = await env.runs.getRun(input.runId);
   if (!run) throw new UsageError(`unknown run "${input.runId}"`);
   return withRunLease(env, run, () => withTarget(env, input.target, async (driver, set) => {
@@ -143,7 +145,8 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
       // A window that ends at the cut-over waits until it has passed.
       notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
-      valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad) }),
+      // A paused or load-throttled batch waits only while the invocation has time, then answers more.
+      valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad, { giveUp }), giveUp }),
       order: run.order,
       ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       budget,
