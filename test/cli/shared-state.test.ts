@@ -21,7 +21,9 @@ describe('a second terminal on the state of a running backfill', () => {
     expect((await cli(ws, ['apply'])).code).toBe(0);
     const runId = 'shared-1';
     let stderr = '';
-    const { child, exited } = spawnCli(ws, ['backfill', '2', '--concurrency', '2', '--run-id', runId], (chunk) => (stderr += chunk));
+    // One window per statement (--statement-target 0): the throttle bounds statements, so with
+    // hourly statements a running window is a running statement, and the test can count them.
+    const { child, exited } = spawnCli(ws, ['backfill', '2', '--concurrency', '2', '--statement-target', '0', '--run-id', runId], (chunk) => (stderr += chunk));
 
     // Wait (by polling from the second process) until some windows have succeeded.
     let first: WindowJson[] = [];
