@@ -139,7 +139,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: async () => (await import('./commands/valve.js')).unpauseCommand,
   },
   throttle: {
-    summary: 'change how many windows of a run run at once, mid-run',
+    summary: 'change how many statements of a run run at once (each one window or a group of adjacent ones), mid-run',
     args: ['<runId>'],
     options: ['concurrency'],
     example: 'hourglass throttle 3-20240301-ab12cd --concurrency 2',
