@@ -3,13 +3,11 @@
 // Cloudflare check would, for ~1/3 of a bare pg script's start-up: scripts/cli-bundling.mjs),
 // and the status it prints is the same whether or not the lint rules were loaded first.
 // The start-up figures themselves are bench/noop-startup.ts's (no wall-clock thresholds here).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { BIN, hourglass } from '../corpus/cli.js';
-import { scrubbedEnv } from '../support/env.js';
+import { BIN, hourglass, runNode } from '../corpus/cli.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
 // Reports, as the process exits, whether node loaded its built-in undici (fetch, Response …).
@@ -32,17 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: scrubbedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runNode(args);
 
 it('status over postgres:// answers without loading undici', async () => {
   const r = await run(['--import', REPORT_UNDICI, BIN, '--url', url, '--migrations', 'migrations/postgres', '--state', join(dir, 'state'), 'status', '--json']);

@@ -12,8 +12,13 @@ export interface CliResult {
 }
 
 export function hourglass(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+  return runNode([BIN, ...args], options);
+}
+
+/** `node <nodeArgs>` with a scrubbed environment (the CLI with Node flags before it, or a bare script). */
+export function runNode(nodeArgs: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: scrubbedEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeArgs, { cwd: options.cwd, env: scrubbedEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

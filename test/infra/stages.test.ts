@@ -7,9 +7,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../functions/engine/errors.js';
 import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
 import { resources, type Resources } from './template-helpers.js';
+import { synthError } from './synth-error.js';
 
 const PROD_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/prod-analytics-AbCdEf';
 const FILE_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/file-analytics-GhIjKl';
@@ -20,15 +20,6 @@ function synth(context: Record<string, unknown>): Synth {
   const { stack } = createHourglassApp({ context: { ...cdkJsonContext(), ...context }, bundle: false });
   const template = Template.fromStack(stack);
   return { stackName: stack.stackName, template, all: resources(template) };
-}
-function synthError(context: Record<string, unknown>): string {
-  try {
-    createHourglassApp({ context: { ...cdkJsonContext(), ...context }, bundle: false });
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError');
 }
 const exportNames = (s: Synth) => Object.values(s.template.toJSON().Outputs as Record<string, { Export?: { Name: string } }>).flatMap((o) => (o.Export ? [o.Export.Name] : []));
 /** Every name a stage fixes in the account: stack, exports, bus, dashboard. */

@@ -5,9 +5,9 @@
 // the steps' second lock (HOURGLASS_EVENTBRIDGE_REVERT) set to match.
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UsageError } from '../../functions/engine/errors.js';
 import { cdkJsonContext, createHourglassApp } from '../../infra/hourglass-app.js';
 import { resources, type Resources } from './template-helpers.js';
+import { synthError } from './synth-error.js';
 
 const OTHER_ACCOUNT = '111122223333';
 const SCHEDULE = { name: 'NightlyVerify', expression: 'cron(0 3 * * ? *)', input: { action: 'verify', target: 'analytics' } };
@@ -117,15 +117,6 @@ describe('with more accounts and revert allowed', () => {
 });
 
 describe('event bus configuration errors fail synth with one line', () => {
-  const message = (context: Record<string, unknown>): string => {
-    try {
-      createHourglassApp({ context: { ...cdkJsonContext(), ...context }, bundle: false });
-    } catch (error) {
-      expect(error).toBeInstanceOf(UsageError);
-      return (error as Error).message;
-    }
-    throw new Error('expected a UsageError');
-  };
 
   it.each([
     [{ 'hourglass:eventBus': { accounts: ['12345'] } }, 'context hourglass:eventBus.accounts must be a list of 12-digit AWS account ids'],
@@ -133,6 +124,6 @@ describe('event bus configuration errors fail synth with one line', () => {
     [{ 'hourglass:eventBus': { orgId: 'o-1' } }, 'context hourglass:eventBus: unknown field "orgId" (known: accounts, allowRevert)'],
     [{ 'hourglass:schedule': { name: 'Undo', expression: 'rate(1 day)', input: { action: 'revert', target: 'analytics' } } }, 'context hourglass:schedule: schedule Undo reverts, which EventBridge may not unless context hourglass:eventBus.allowRevert is true'],
   ])('%j', (context, expected) => {
-    expect(message(context)).toBe(expected);
+    expect(synthError(context)).toBe(expected);
   });
 });
