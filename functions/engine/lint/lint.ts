@@ -16,7 +16,7 @@ export function runRules(plan: LintPlan, linted: ReadonlySet<number>): Finding[]
     const before = new Map<LintStatement, Schema>();
     for (const s of m.statements) {
       if (linted.has(m.version)) before.set(s, cloneSchema(schema));
-      applyStatement(schema, s.code);
+      applyStatement(schema, s.code, `${m.file}:${s.line}`);
     }
     if (!linted.has(m.version)) continue;
     const ctx = { plan, schemaBefore: (s: LintStatement) => before.get(s) ?? new Map() };

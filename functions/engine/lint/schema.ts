@@ -1,32 +1,56 @@
 // The ClickHouse schema the migrations produce, replayed statement by statement in version
 // order: CREATE TABLE, ALTER … ADD/DROP/RENAME/MODIFY COLUMN, MODIFY ORDER BY, RENAME TABLE,
 // EXCHANGE TABLES, DROP TABLE. Tables whose columns cannot be known from the text (CREATE …
-// AS SELECT) are recorded as unknown, so no rule guesses about them.
+// AS SELECT) are recorded as unknown, so no rule guesses about them. On PostgreSQL it also keeps
+// what the TimescaleDB rules need (keys, rows, hypertables, aggregates, policies: timescale-schema.ts).
 import type { Token } from '../sql/lexer.js';
 import { addedColumn, droppedTables, exchangedTables, parseAlterTable, parseCreateTable, parseColumn, keyExpressions } from './ddl.js';
+import { applyTimescaleFacts, tableFacts } from './timescale-schema.js';
 import { identifier, isWord, qualifiedName, splitTop, wordsAt } from './tokens.js';
 
 export interface TableShape {
   /** Column name → type; null when the columns are not known. */
   columns: Map<string, string> | null;
   sortingKey: Token[][];
+  /** PostgreSQL: PRIMARY KEY and UNIQUE constraints, unique indexes. */
+  uniqueKeys?: UniqueKey[];
+  /** PostgreSQL: the tables this one's foreign keys reference. */
+  references?: string[];
+  /** `file:line` of the first INSERT or COPY into it (cleared by TRUNCATE). */
+  filledAt?: string;
+  /** TimescaleDB: a hypertable, partitioned on these columns. */
+  hypertable?: { columns: string[] };
+  /** TimescaleDB: its retention policy (`drop_after` as written; undefined with drop_created_before). */
+  retention?: { dropAfter: Token[] | undefined; at: string };
+  /** TimescaleDB: a continuous aggregate (no columns known), over `source`, with its refresh policy. */
+  aggregate?: { source: string | undefined; policy?: { startOffset: Token[] | undefined; at: string } };
+}
+
+export interface UniqueKey {
+  /** The constraint's or index's name (PostgreSQL's default when none is given). */
+  name: string;
+  columns: string[];
+  /** As a message shows it: `PRIMARY KEY (id)`. */
+  text: string;
 }
 
 export type Schema = Map<string, TableShape>;
 
+/** A copy whose tables can change without changing this one's (their nested facts are replaced, never mutated). */
 export function cloneSchema(schema: Schema): Schema {
-  return new Map([...schema].map(([name, t]) => [name, { columns: t.columns ? new Map(t.columns) : null, sortingKey: t.sortingKey }]));
+  return new Map([...schema].map(([name, t]) => [name, { ...t, columns: t.columns ? new Map(t.columns) : null }]));
 }
 
-/** Applies one statement to the schema (in place). */
-export function applyStatement(schema: Schema, code: Token[]): void {
+/** Applies one statement to the schema (in place). `at` (`file:line`) says where, for messages. */
+export function applyStatement(schema: Schema, code: Token[], at = ''): void {
   const create = parseCreateTable(code);
   if (create) {
     if (create.ifNotExists && schema.has(create.name)) return;
     const columns = create.columns ? new Map(create.columns.map((c) => [c.name, c.type])) : copyOf(schema, create);
-    schema.set(create.name, { columns, sortingKey: create.orderBy });
+    schema.set(create.name, { columns, sortingKey: create.orderBy, ...tableFacts(create) });
     return;
   }
+  applyTimescaleFacts(schema, code, at);
   const alter = parseAlterTable(code);
   if (alter) {
     const table = schema.get(alter.name);

@@ -56,7 +56,7 @@ export interface LintPlan {
 
 export interface RuleContext {
   plan: LintPlan;
-  /** ClickHouse schema just before a statement of this migration runs. */
+  /** The schema (tables, and on PostgreSQL the TimescaleDB objects) just before a statement of this migration runs. */
   schemaBefore(statement: LintStatement): Schema;
 }
 

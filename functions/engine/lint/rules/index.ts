@@ -1,4 +1,5 @@
-// Every rule, one file each (squawk's layout). PostgreSQL rules carry squawk's names.
+// Every rule, one file each (squawk's layout). PostgreSQL rules carry squawk's names; the
+// TimescaleDB rules go beyond squawk and fire only on migrations that use TimescaleDB.
 import type { Rule } from '../types.js';
 import { rule as requireConcurrentIndexCreation } from './require-concurrent-index-creation.js';
 import { rule as banConcurrentIndexCreationInTransaction } from './ban-concurrent-index-creation-in-transaction.js';
@@ -22,6 +23,12 @@ import { rule as onClusterMismatch } from './on-cluster-mismatch.js';
 import { rule as nullableInSortingKey } from './nullable-in-sorting-key.js';
 import { rule as dropTable } from './drop-table.js';
 import { rule as exchangeWithoutVerify } from './exchange-without-verify.js';
+import { rule as hypertableUniqueWithoutTimeColumn } from './hypertable-unique-without-time-column.js';
+import { rule as createHypertableOnFilledTable } from './create-hypertable-on-filled-table.js';
+import { rule as continuousAggregateWithData } from './continuous-aggregate-with-data.js';
+import { rule as retentionBeforeAggregation } from './retention-before-aggregation.js';
+import { rule as refreshInTransaction } from './refresh-in-transaction.js';
+import { rule as foreignKeyToHypertable } from './foreign-key-to-hypertable.js';
 
 export const RULES: readonly Rule[] = [
   requireConcurrentIndexCreation, banConcurrentIndexCreationInTransaction, addingNotNullableField, addingFieldWithDefault,
@@ -29,4 +36,7 @@ export const RULES: readonly Rule[] = [
   banDropTable, requireTimeoutSettings, preferTimestamptz,
   mvPopulate, mvColumnsMissingInTarget, mutationOnLargeTable, orderByChange, nonIdempotentDdl, onClusterMismatch,
   nullableInSortingKey, dropTable, exchangeWithoutVerify,
+  // TimescaleDB (PostgreSQL migrations that call it; squawk has none of these)
+  hypertableUniqueWithoutTimeColumn, createHypertableOnFilledTable, continuousAggregateWithData, retentionBeforeAggregation,
+  refreshInTransaction, foreignKeyToHypertable,
 ];
