@@ -41,7 +41,7 @@ export const rule: Rule = {
 function hit(s: LintStatement, from: string, to: string): Hit {
   return {
     statement: s,
-    message: `foreign key from ${from} to hypertable ${to}: retention and drop_chunks drop ${to}'s rows without checking it (leaving ${from}'s rows orphaned), every write to ${from} looks the key up across ${to}'s chunks, and TimescaleDB before 2.16 refuses it`,
+    message: `foreign key from ${from} to hypertable ${to}: retention and drop_chunks drop rows of ${to} without checking it (the rows of ${from} pointing at them stay, orphaned), every write to ${from} looks the key up across the chunks of ${to}, and TimescaleDB before 2.16 refuses it`,
     fix: `reference a plain table instead (keep the rows ${from} points to in a regular table), or drop the foreign key and check the reference in the application`,
   };
 }
