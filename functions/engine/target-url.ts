@@ -2,6 +2,7 @@
 //   chdb:<dir>                          embedded ClickHouse stored in <dir>
 //   clickhouse://user:pass@host:8123/db ClickHouse over HTTP (clickhouses:// for TLS)
 //   pg-embedded:<dir>                   embedded PostgreSQL server with its data in <dir>
+//   pglite:<dir>                        embedded TimescaleDB (PGlite) with its data in <dir>
 //   postgres://user:pass@host:5432/db   PostgreSQL (postgresql:// too)
 import { resolve } from 'node:path';
 import { UsageError } from './errors.js';
@@ -13,6 +14,7 @@ export type TargetUrl =
   | { engine: 'clickhouse'; kind: 'embedded'; dir: string; display: string }
   | { engine: 'clickhouse'; kind: 'http'; url: string; username: string; password: string; database: string; display: string }
   | { engine: 'postgres'; kind: 'embedded'; dir: string; database: string; display: string }
+  | { engine: 'postgres'; kind: 'pglite'; dir: string; database: string; display: string }
   | { engine: 'postgres'; kind: 'server'; connectionString: string; database: string; display: string };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -21,12 +23,15 @@ export function parseTargetUrl(raw: string): TargetUrl {
   const text = raw.trim();
   if (text === '') throw new UsageError('target URL is empty');
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
-  if (!scheme) throw new UsageError(`target URL has no scheme: expected chdb:, clickhouse://, clickhouses://, pg-embedded:, postgres:// or postgresql://`);
+  if (!scheme) throw new UsageError(`target URL has no scheme: expected chdb:, clickhouse://, clickhouses://, pg-embedded:, pglite:, postgres:// or postgresql://`);
   switch (scheme) {
     case 'chdb':
       return { engine: 'clickhouse', kind: 'embedded', dir: embeddedDir(text, 'chdb'), display: `chdb:${text.slice(5)}` };
     case 'pg-embedded':
       return { engine: 'postgres', kind: 'embedded', dir: embeddedDir(text, 'pg-embedded'), database: 'hourglass', display: text };
+    case 'pglite':
+      // PGlite has one database, `postgres`.
+      return { engine: 'postgres', kind: 'pglite', dir: embeddedDir(text, 'pglite'), database: 'postgres', display: text };
     case 'clickhouse':
     case 'clickhouses':
       return parseClickHouseServer(text, scheme);
@@ -34,7 +39,7 @@ export function parseTargetUrl(raw: string): TargetUrl {
     case 'postgresql':
       return parsePostgresServer(text);
     default:
-      throw new UsageError(`unknown URL scheme "${scheme}:": expected chdb:, clickhouse://, clickhouses://, pg-embedded:, postgres:// or postgresql://`);
+      throw new UsageError(`unknown URL scheme "${scheme}:": expected chdb:, clickhouse://, clickhouses://, pg-embedded:, pglite:, postgres:// or postgresql://`);
   }
 }
 

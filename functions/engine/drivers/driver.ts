@@ -147,6 +147,12 @@ export interface Driver extends Executor {
   listScratch(prefix: string): Promise<ScratchRef[]>;
   dropScratch(ref: ScratchRef): Promise<void>;
 
+  /**
+   * Whether the target has TimescaleDB (the timescaledb extension is installed): detected, never
+   * configured. One cheap query, kept per driver once true. ClickHouse: always false.
+   */
+  hasTimescaleDb(): Promise<boolean>;
+
   /** Closes connections and stops anything the driver started (an embedded server). Idempotent. */
   close(): Promise<void>;
 }

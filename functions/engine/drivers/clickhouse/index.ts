@@ -102,6 +102,11 @@ class ClickHouseDriver implements Driver {
     return dropScratchDatabase(this.opened, ref);
   }
 
+  /** TimescaleDB is a PostgreSQL extension. */
+  async hasTimescaleDb(): Promise<boolean> {
+    return false;
+  }
+
   close(): Promise<void> {
     this.closing ??= this.opened.close();
     return this.closing;

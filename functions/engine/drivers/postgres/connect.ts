@@ -1,7 +1,10 @@
 // Opens the `pg` Client a PostgreSQL driver works through (one session, so a session
 // advisory lock and a transaction stay on it), starting the embedded server first for
-// `pg-embedded:<dir>`; openSession adds sessions to the same database for transactions
-// that overlap (parallel backfill windows). Failures become a one-line, redacted ConnectionError.
+// `pg-embedded:<dir>` (or the embedded TimescaleDB for `pglite:<dir>`); openSession adds
+// sessions to the same database for transactions that overlap (parallel backfill windows).
+// A PGlite server (WASM, one backend) takes one client at a time: the connection says so
+// (singleSession), and the driver then never opens a second session.
+// Failures become a one-line, redacted ConnectionError.
 import pg from 'pg';
 import type { EmbeddedPostgresServer } from '../../embedded/postgres-server.js';
 import { ConnectionError, HourglassError, errorMessage } from '../../errors.js';
@@ -12,7 +15,9 @@ export type PostgresTarget = Extract<TargetUrl, { engine: 'postgres' }>;
 export interface PostgresConnection {
   client: pg.Client;
   /** The embedded server this connection started, to stop on close. */
-  server: EmbeddedPostgresServer | null;
+  server: { stop(): Promise<void> } | null;
+  /** The server admits one client at a time (PGlite): every session would wait for this one to end. */
+  singleSession: boolean;
   /** Another session to the same database, or to `database` on the same server (same settings); the caller ends it. */
   openSession(database?: string): Promise<pg.Client>;
 }
@@ -44,19 +49,27 @@ function parseUtcTimestamp(text: string): Date | string {
 }
 
 export async function connectPostgres(target: PostgresTarget): Promise<PostgresConnection> {
-  let server: EmbeddedPostgresServer | null = null;
+  let server: { stop(): Promise<void> } | null = null;
   let connectionString: string;
   if (target.kind === 'embedded') {
     // Loaded only for pg-embedded: a server URL never pays for the embedded server's code.
     const { startEmbeddedPostgres } = await import('../../embedded/postgres-server.js');
-    server = await startEmbeddedPostgres(target.dir);
-    connectionString = server.connectionString(target.database);
+    const embedded: EmbeddedPostgresServer = await startEmbeddedPostgres(target.dir);
+    server = embedded;
+    connectionString = embedded.connectionString(target.database);
+  } else if (target.kind === 'pglite') {
+    const { startPgliteTarget } = await import('../../embedded/pglite-host.js');
+    const pglite = await startPgliteTarget(target.dir);
+    server = { stop: () => pglite.close() };
+    connectionString = pglite.url;
   } else {
     connectionString = target.connectionString;
   }
   let client: pg.Client;
+  let singleSession: boolean;
   try {
     client = await openClient(connectionString);
+    singleSession = target.kind === 'pglite' || wasmBuilds.has(client);
   } catch (error) {
     await server?.stop();
     throw connectionError(target, error);
@@ -64,8 +77,11 @@ export async function connectPostgres(target: PostgresTarget): Promise<PostgresC
   const openSession = (database?: string) => openClient(database === undefined ? connectionString : withDatabase(connectionString, database)).catch((error: unknown) => {
     throw connectionError(target, error);
   });
-  return { client, server, openSession };
+  return { client, server, singleSession, openSession };
 }
+
+/** Clients connected to a WASM build (PGlite reports Emscripten in version()): a server URL may point at one (`hourglass serve --url pglite:…`). */
+const wasmBuilds = new WeakSet<pg.Client>();
 
 function withDatabase(connectionString: string, database: string): string {
   const url = new URL(connectionString);
@@ -85,8 +101,10 @@ async function openClient(connectionString: string): Promise<pg.Client> {
   client.on('error', () => undefined);
   try {
     await client.connect();
-    // Hourly windows, {cutover} and date_trunc are UTC: make the session agree.
-    await client.query("SET TIME ZONE 'UTC'");
+    // Hourly windows, {cutover} and date_trunc are UTC: make the session agree. The same round
+    // trip asks whether the server is PGlite.
+    const results = (await client.query("SET TIME ZONE 'UTC'; SELECT strpos(version(), 'Emscripten') > 0 AS wasm")) as unknown as pg.QueryResult[];
+    if (results[1]?.rows[0]?.wasm === true) wasmBuilds.add(client);
   } catch (error) {
     await client.end().catch(() => undefined); // the connect error is what matters
     throw error;

@@ -12,13 +12,14 @@ import { bindParams } from './params.js';
 import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
+import { InProcessLock, SessionGate, lockWithTurn, openSingleSessionScratch } from './single-session.js';
 
 export type { PostgresTarget } from './connect.js';
 export { countRows, tableExists, timeColumnIndexed } from './introspect.js';
 
 export async function openPostgres(target: PostgresTarget): Promise<Driver> {
   const connection = await connectPostgres(target);
-  return new PostgresDriver(target, connection.client, connection.server, connection.openSession);
+  return new PostgresDriver(target, connection.client, connection.server, connection.openSession, connection.singleSession);
 }
 
 /** Runs statements on one client: `{name}` placeholders become `$n`; without params a whole script runs as one simple query. */
@@ -57,12 +58,18 @@ class PostgresDriver implements Driver {
   private readonly idleSessions: pg.Client[] = [];
   private readonly sessions = new Set<pg.Client>();
   private closing: Promise<void> | undefined;
+  /** Single-session servers (PGlite): turns on the one session, and the in-process migration lock. */
+  private readonly gate = new SessionGate();
+  private readonly migrationTurn = new InProcessLock();
+  private timescale: Promise<boolean> | undefined;
 
   constructor(
     target: PostgresTarget,
     readonly client: pg.Client,
     private readonly server: { stop(): Promise<void> } | null,
     private readonly openSession: (database?: string) => Promise<pg.Client>,
+    /** The server admits one client at a time: never open a second session (single-session.ts). */
+    readonly singleSession = false,
   ) {
     this.display = target.display;
     this.database = target.database;
@@ -71,12 +78,33 @@ class PostgresDriver implements Driver {
 
   exec(sql: string, params?: QueryParams): Promise<void> {
     this.assertOpen();
-    return this.executor.exec(sql, params);
+    return this.onSession(() => this.executor.exec(sql, params));
   }
 
   query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
     this.assertOpen();
-    return this.executor.query<T>(sql, params);
+    return this.onSession(() => this.executor.query<T>(sql, params));
+  }
+
+  /** Single session: a statement from outside the open transaction waits for it instead of landing in it. */
+  private onSession<T>(fn: () => Promise<T>): Promise<T> {
+    return this.singleSession && !this.insideTransaction.getStore() ? this.gate.run(fn) : fn();
+  }
+
+  /** Whether the timescaledb extension is installed (one query; a yes is kept, a no asked again, since a migration may create it). */
+  hasTimescaleDb(): Promise<boolean> {
+    this.assertOpen();
+    this.timescale ??= this.query<{ installed: boolean }>("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') AS installed").then(
+      ([row]) => {
+        if (row?.installed !== true) this.timescale = undefined;
+        return row?.installed === true;
+      },
+      (error: unknown) => {
+        this.timescale = undefined;
+        throw error;
+      },
+    );
+    return this.timescale;
   }
 
   quoteIdentifier(name: string): string {
@@ -87,6 +115,10 @@ class PostgresDriver implements Driver {
     this.assertOpen();
     // A nested call would silently join (or, on another session, wait on) the outer one: refuse it.
     if (this.insideTransaction.getStore()) throw new OperationError(`a transaction is already open on ${this.display}`);
+    if (this.singleSession) {
+      // One session: overlapping transactions take turns on it rather than wait for a session that never comes.
+      return this.gate.run(() => this.insideTransaction.run(true, () => runTransaction(this.executor, fn, () => undefined)));
+    }
     if (!this.inTransaction) {
       this.inTransaction = true;
       try {
@@ -137,21 +169,31 @@ class PostgresDriver implements Driver {
 
   ensureTrackingTable(): Promise<void> {
     this.assertOpen();
-    return ensureTrackingTable(this.executor);
+    return ensureTrackingTable(this);
   }
 
   readTracking(): Promise<TrackingRow[]> {
     this.assertOpen();
-    return readTracking(this.executor);
+    return readTracking(this);
   }
 
   writeTracking(row: TrackingRow, executor?: Executor): Promise<void> {
     this.assertOpen();
-    return writeTracking(executor ?? this.executor, row);
+    return writeTracking(executor ?? this, row);
   }
 
   async acquireMigrationLock(owner: string, timeoutMs: number): Promise<MigrationLock> {
     this.assertOpen();
+    if (this.singleSession) {
+      const releaseTurn = await this.migrationTurn.acquire(this.display, timeoutMs);
+      try {
+        const held = await this.onSession(() => acquireAdvisoryLock(this.executor, this.display, owner, timeoutMs));
+        return lockWithTurn({ release: () => (this.closing ? Promise.resolve() : this.onSession(() => held.release())) }, releaseTurn);
+      } catch (error) {
+        releaseTurn();
+        throw error;
+      }
+    }
     const lock = await acquireAdvisoryLock(this.executor, this.display, owner, timeoutMs);
     return {
       // After close() the session, and with it the lock, is already gone.
@@ -161,18 +203,19 @@ class PostgresDriver implements Driver {
 
   openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
     this.assertOpen();
+    if (this.singleSession) return openSingleSessionScratch(this.executor, this.gate, this.display, name, options);
     const host = { display: this.display, database: this.database, executor: this.executor, openSession: this.openSession, clientExecutor };
     return openPostgresScratch(host, name, options);
   }
 
   listScratch(prefix: string): Promise<ScratchRef[]> {
     this.assertOpen();
-    return listPostgresScratch(this.executor, prefix);
+    return listPostgresScratch(this, prefix);
   }
 
   dropScratch(ref: ScratchRef): Promise<void> {
     this.assertOpen();
-    return dropPostgresScratch(this.executor, ref);
+    return dropPostgresScratch(this, ref);
   }
 
   close(): Promise<void> {
