@@ -172,6 +172,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       const limits = {
         ...(opts.budget ? { timeLimitMs: opts.budget.statementLimitMs() } : {}),
         ...(names ? { label: names.label } : {}),
+        ...(strategy.outsideTransaction ? { outsideTransaction: true } : {}),
       };
       outcome = await driver.withStatementLimits(limits, async (exec) => {
         await strategy.run({ exec, driver, dialect, def, span, windows, windowKeys: ws.map((w) => `${migrationVersion}:${w.start}`), knownEmpty });

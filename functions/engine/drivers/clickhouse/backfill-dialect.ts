@@ -71,6 +71,12 @@ export const clickhouseBackfillDialect: BackfillDialect = {
   assertDeduplicatingTarget,
   assertPartitionAligned,
   replacePartitions,
+  async assertRefreshable() {
+    throw new UsageError('strategy refresh is for TimescaleDB continuous aggregates only (ClickHouse: delete, dedup-token or replace-partition)');
+  },
+  async refreshAggregate() {
+    throw new OperationError('strategy refresh is for TimescaleDB only');
+  },
   timeColumnWarnings,
   async queryTime(driver, sql, round) {
     const rows = await driver.query(sql);
