@@ -46,13 +46,13 @@ export async function insertMetrics(url: string, from: number, to: number): Prom
   });
 }
 
-export interface Bucket {
+export type Bucket = {
   bucket: string;
   model: string;
   requests: number;
   tokens: number;
   latency: string;
-}
+};
 
 const COLUMNS = `model, requests::int AS requests, tokens::int AS tokens, round(latency_ms::numeric, 6)::text AS latency`;
 

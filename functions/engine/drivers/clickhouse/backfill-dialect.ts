@@ -77,6 +77,7 @@ export const clickhouseBackfillDialect: BackfillDialect = {
   async refreshAggregate() {
     throw new OperationError('strategy refresh is for TimescaleDB only');
   },
+  explainFailure: async () => null,
   timeColumnWarnings,
   async queryTime(driver, sql, round) {
     const rows = await driver.query(sql);

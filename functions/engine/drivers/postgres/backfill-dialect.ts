@@ -7,6 +7,7 @@ import type { BackfillDialect } from '../backfill-dialect.js';
 import { sourceTable } from '../backfill-source.js';
 import { inWindow, qualifiedName, windowParams } from '../window-range.js';
 import { tableExists, timeColumnIndexed } from './introspect.js';
+import { compressedChunkError } from './compressed-chunks.js';
 import { assertRefreshable, refreshAggregate } from './refresh-aggregate.js';
 
 /** '1709251200.1234567' (seconds, as extract(epoch) prints it) → a Date, rounded to the millisecond. */
@@ -42,6 +43,7 @@ export const postgresBackfillDialect: BackfillDialect = {
   },
   assertRefreshable,
   refreshAggregate,
+  explainFailure: compressedChunkError,
   async timeColumnWarnings(driver, def) {
     const source = sourceTable(def);
     if (!source) return [];
