@@ -2,6 +2,8 @@
 // windows of CALL refresh_continuous_aggregate leave the continuous aggregate equal, bucket
 // for bucket, to the direct time_bucket aggregate of the hypertable over the range (and
 // nothing outside it); run again, hourly or grouped with failures bisected, it ends the same.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HOUR, cleanupTempDirs, cli, cliJson, iso, windowsOf, withTarget } from '../backfill/support.js';
 import { RANGE_END, RANGE_START, aggregateRows, directRows, insertMetrics, timescaleWorkspace, type TimescaleWorkspace } from './support.js';
@@ -73,13 +75,20 @@ describe('strategy refresh', () => {
 
   it('a window smaller than the bucket, or off its grid, is a one-line error at plan (exit 2) that changes nothing', async () => {
     const w = await filled();
+    // An aggregate whose hourly buckets start at :30 (origin), so no hourly window covers one.
+    writeFileSync(join(w.migrations, '0004_llm_half_past.up.sql'), `CREATE MATERIALIZED VIEW llm_half_past WITH (timescaledb.continuous) AS
+SELECT time_bucket('1 hour', time, origin => '2000-01-03 00:30:00+00') AS bucket, count(*) AS requests FROM llm_metrics GROUP BY 1 WITH NO DATA;\n`);
+    writeFileSync(join(w.migrations, '0004_llm_half_past.backfill.sql'), `-- strategy: refresh\n-- time-column: bucket\n-- from: ${iso(RANGE_START)}\n-- to: ${iso(RANGE_END)}\nCALL refresh_continuous_aggregate('llm_half_past', {window_start}, {window_end});\n`);
+    expect((await cli(w, ['apply'])).code).toBe(0);
     const cases: Array<[string[], RegExp]> = [
-      [['--window', '30m'], /^error: strategy refresh: window 30m is smaller than the bucket \(1h\) of llm_metrics_hourly/],
-      [['--window', '90m'], /window 90m is not a whole number of buckets \(1h\)/],
-      [['--from', iso(RANGE_START + HOUR / 2), '--to', iso(RANGE_END)], /range must start and end on the 1h grid, but it starts at 2024-03-01T00:30:00.000Z/],
+      [['plan', '2', '--window', '30m'], /^error: strategy refresh: window 30m is smaller than the bucket \(1h\) of llm_metrics_hourly/],
+      [['backfill', '2', '--window', '30m'], /^error: strategy refresh: window 30m is smaller than the bucket \(1h\) of llm_metrics_hourly/],
+      [['backfill', '2', '--window', '90m'], /^error: strategy refresh: window 90m is not a whole number of buckets \(1h\)/],
+      [['backfill', '2', '--from', iso(RANGE_START + HOUR / 2), '--to', iso(RANGE_END)], /^error: strategy refresh refreshes whole buckets, so the range must start and end on the 1h grid, but it starts at 2024-03-01T00:30:00.000Z/],
+      [['backfill', '4'], /^error: strategy refresh: the buckets \(1h\) of llm_half_past start at 2000-01-03T00:30:00.000Z \+ n×1h, off the 1h window grid/],
     ];
     for (const [args, message] of cases) {
-      const r = await cli(w, ['backfill', '2', ...args]);
+      const r = await cli(w, args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr.trim()).toMatch(message);
