@@ -112,8 +112,8 @@ it('a group is one refresh over [first start, last end) with typed bound paramet
   withRun(async ({ driver, runs, run }) => {
     const first = await run('first', 2);
     expect(first.result).toMatchObject({ succeeded: 48, failed: 0, statements: 4 });
-    // Typed bounds, bound as parameters: never the times in the text.
-    expect(new Set(first.calls)).toEqual(new Set([`CALL refresh_continuous_aggregate('"llm_inverse"', {window_start}::timestamptz, {window_end}::timestamptz)`]));
+    // The view and typed bounds, bound as parameters: never values in the text.
+    expect(new Set(first.calls)).toEqual(new Set([`CALL refresh_continuous_aggregate({view}::regclass, {window_start}::timestamptz, {window_end}::timestamptz)`]));
     expect(first.spans).toEqual([[0, 1], [1, 5], [5, 21], [21, 48]]);
     expect(await inverseRows(driver, 'llm_inverse')).toEqual(await inverseRows(driver, null));
 

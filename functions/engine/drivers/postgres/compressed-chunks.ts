@@ -8,7 +8,7 @@
 import { OperationError } from '../../errors.js';
 import type { BackfillDefinition } from '../../backfill/definition.js';
 import type { Driver } from '../driver.js';
-import { windowParams, type TimeSpan } from '../window-range.js';
+import { qualifiedName, windowParams, type TimeSpan } from '../window-range.js';
 
 const CAUSES: Array<{ match: (code: string, message: string) => boolean; what: string; instead: string }> = [
   {
@@ -40,7 +40,7 @@ export async function compressedChunkError(driver: Driver, def: BackfillDefiniti
   const cause = CAUSES.find((c) => c.match(String(e?.code ?? ''), String(e?.message ?? '')));
   if (!cause) return null;
   // In a transaction of its own: the driver's main session may hold another window's.
-  const rows = await driver.transaction((tx) => tx.query<{ chunk: string }>(CHUNKS_SQL, { target: def.target, ...windowParams(span) }));
+  const rows = await driver.transaction((tx) => tx.query<{ chunk: string }>(CHUNKS_SQL, { target: qualifiedName(driver, def.target), ...windowParams(span) }));
   const chunks = rows.map((r) => r.chunk);
   if (chunks.length === 0) return null;
   const calls = chunks.map((c) => `SELECT decompress_chunk('${c}');`).join(' ');

@@ -64,7 +64,7 @@ export async function assertRefreshable(driver: Driver, def: BackfillDefinition)
     throw new UsageError(`strategy refresh: ${problem}`);
   };
   if ((await timescaleVersion(driver)) === null) fail(`needs TimescaleDB, but the timescaledb extension is not installed on ${driver.display}`);
-  const b = await aggregateBuckets(driver, def.target);
+  const b = await aggregateBuckets(driver, qualifiedName(driver, def.target));
   if (!b) return fail(`${def.target} is not a continuous aggregate on ${driver.display}`);
   if (!TIME_TYPES.has(b.timeType)) fail(`${def.target} buckets an integer time column (${b.timeType}); windows are times, so only timestamp, timestamptz and date aggregates can be refreshed window by window`);
   if (b.bucketMs === null) fail(`${def.target} has variable-width buckets (months or years): a window of ${def.window} cannot cover whole buckets`);
@@ -78,10 +78,9 @@ export async function assertRefreshable(driver: Driver, def: BackfillDefinition)
 
 /** One refresh over `span` (a window or a group's [first start, last end)), outside any transaction. */
 export async function refreshAggregate(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan): Promise<void> {
-  const b = await aggregateBuckets(exec, def.target);
+  const b = await aggregateBuckets(exec, qualifiedName(driver, def.target));
   if (!b) throw new OperationError(`strategy refresh: ${def.target} is no longer a continuous aggregate`);
   const cast = CASTS[b.timeType] ?? 'timestamptz';
-  // The name is checked (letters, digits, _) and quoted: safe inside the regclass literal.
-  const view = qualifiedName(driver, def.target).replace(/'/g, "''");
-  await exec.exec(`CALL refresh_continuous_aggregate('${view}', {window_start}::${cast}, {window_end}::${cast})`, windowParams(span));
+  // Everything bound; the view quoted, as every other statement on the target names it.
+  await exec.exec(`CALL refresh_continuous_aggregate({view}::regclass, {window_start}::${cast}, {window_end}::${cast})`, { view: qualifiedName(driver, def.target), ...windowParams(span) });
 }
