@@ -6,7 +6,8 @@
 //   -- time-column: Timestamp          the target's time column
 //   -- from: SELECT min(Timestamp) FROM otel_traces    ISO-8601 UTC time, or a query returning one time
 //   -- to: cutover                     ISO time, query, or `cutover` (the time recorded at apply)
-//   -- strategy: delete                delete | dedup-token | replace-partition
+//   -- strategy: delete                delete | dedup-token | replace-partition | refresh (TimescaleDB;
+//                                      target defaults to the aggregate the CALL names)
 //   -- source-count: SELECT count() FROM otel_traces WHERE Timestamp >= {window_start} AND Timestamp < {window_end}
 //   -- source: otel_traces             optional: source table, for plan-time index warnings
 //   -- source-time-column: Timestamp   optional: its time column (default: time-column)
@@ -14,8 +15,9 @@ import { MigrationFileError } from '../errors.js';
 import { assertIdentifier, assertQualifiedName } from '../drivers/driver.js';
 import { backfillText, type Migration } from '../migrations/set.js';
 import { parseWindowSize } from './duration.js';
+import { REFRESH_SHAPE, refreshedView } from './refresh-call.js';
 
-export type Strategy = 'delete' | 'dedup-token' | 'replace-partition';
+export type Strategy = 'delete' | 'dedup-token' | 'replace-partition' | 'refresh';
 
 export type TimeBound = { kind: 'time'; at: Date } | { kind: 'query'; sql: string } | { kind: 'cutover' };
 
@@ -42,7 +44,7 @@ export interface MaxLoad {
 }
 
 const KEYS = new Set(['window', 'target', 'time-column', 'from', 'to', 'strategy', 'source-count', 'source', 'source-time-column', 'max-load']);
-const STRATEGIES: Strategy[] = ['delete', 'dedup-token', 'replace-partition'];
+const STRATEGIES: Strategy[] = ['delete', 'dedup-token', 'replace-partition', 'refresh'];
 
 export function parseBackfillDefinition(text: string, m: Pick<Migration, 'version' | 'name'>): BackfillDefinition {
   const file = `${String(m.version).padStart(4, '0')}_${m.name}.backfill.sql`;
@@ -79,8 +81,11 @@ export function parseBackfillDefinition(text: string, m: Pick<Migration, 'versio
   const window = header.get('window') ?? '1h';
   const strategy = (header.get('strategy') ?? 'delete') as Strategy;
   if (!STRATEGIES.includes(strategy)) fail(`unknown strategy "${strategy}": expected ${STRATEGIES.join(', ')}`);
-  const target = required('target');
+  // refresh: the target is the aggregate the CALL refreshes (its buckets are the window counts).
+  const view = strategy === 'refresh' ? refreshedView(statement) ?? fail(`strategy refresh needs the statement ${REFRESH_SHAPE}`) : null;
+  const target = header.get('target') ?? view ?? required('target');
   guard(() => assertQualifiedName(target, 'target table'));
+  if (view !== null && target !== view) fail(`strategy refresh counts the buckets of the aggregate it refreshes: target must be ${view} (or left out), not ${target}`);
   const timeColumn = guard(() => assertIdentifier(required('time-column'), 'time column'));
   const source = header.get('source');
   if (source) guard(() => assertQualifiedName(source, 'source table'));

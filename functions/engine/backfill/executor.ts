@@ -172,6 +172,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       const limits = {
         ...(opts.budget ? { timeLimitMs: opts.budget.statementLimitMs() } : {}),
         ...(names ? { label: names.label } : {}),
+        ...(strategy.outsideTransaction ? { outsideTransaction: true } : {}),
       };
       outcome = await driver.withStatementLimits(limits, async (exec) => {
         await strategy.run({ exec, driver, dialect, def, span, windows, windowKeys: ws.map((w) => `${migrationVersion}:${w.start}`), knownEmpty });
@@ -215,9 +216,11 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
       return;
     }
     const [w] = ws as [WindowRecord];
-    await runs.failWindow(opts.runId, w.start, opts.owner, { error, durationMs }, counts);
+    // The engine may know better what the failure means (a compressed TimescaleDB chunk: which one, what to run).
+    const explained = (await dialect.explainFailure(driver, def, span, error).catch(() => null)) ?? error;
+    await runs.failWindow(opts.runId, w.start, opts.owner, { error: explained, durationMs }, counts);
     result.failed++;
-    opts.onWindow?.({ start: w.start, end: w.end, status: 'failed', rows: 0, durationMs, error: shortError(error) });
+    opts.onWindow?.({ start: w.start, end: w.end, status: 'failed', rows: 0, durationMs, error: shortError(explained) });
   };
 
   /** Claims a group's windows, then runs each adjacent run of what it got. */

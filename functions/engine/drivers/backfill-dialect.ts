@@ -32,6 +32,12 @@ export interface BackfillDialect {
    * the span left it empty).
    */
   replacePartitions(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): Promise<void>;
+  /** Plan-time (refresh, TimescaleDB): the target is a continuous aggregate and every window covers whole buckets on their grid, or a UsageError. */
+  assertRefreshable(driver: Driver, def: BackfillDefinition): Promise<void>;
+  /** refresh: refreshes the aggregate over `span`; runs outside any transaction (`exec` is a session, not a transaction). */
+  refreshAggregate(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan): Promise<void>;
+  /** A window's final error said so the operator knows what to do (PostgreSQL: a compressed TimescaleDB chunk), or null to keep it as it is. */
+  explainFailure(driver: Driver, def: BackfillDefinition, span: TimeSpan, error: unknown): Promise<Error | null>;
   /** Plan-time warnings about the source's time column (no index, not in the sorting key). */
   timeColumnWarnings(driver: Driver, def: BackfillDefinition): Promise<string[]>;
   /** The time the first column of `sql`'s first row holds, to the millisecond; null for none. `ceil` rounds sub-millisecond digits up (an exclusive end). */

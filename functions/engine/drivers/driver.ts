@@ -78,6 +78,8 @@ export interface StatementLimits {
   timeLimitMs?: number;
   /** Names the statements: ClickHouse query_id prefix, PostgreSQL application_name. Letters, digits, `_.:-` only. */
   label?: string;
+  /** PostgreSQL: run in a plain session, not a transaction (statements that refuse a transaction block); limits are set for the session and reset after. */
+  outsideTransaction?: boolean;
 }
 
 export interface MigrationLock {

@@ -2,6 +2,7 @@
 import type { Strategy } from '../definition.js';
 import { dedupTokenStrategy } from './dedup-token.js';
 import { deleteStrategy } from './delete.js';
+import { refreshStrategy } from './refresh.js';
 import { replacePartitionStrategy } from './replace-partition.js';
 import type { BackfillStrategy } from './types.js';
 
@@ -11,4 +12,5 @@ export const STRATEGIES: Record<Strategy, BackfillStrategy> = {
   delete: deleteStrategy,
   'dedup-token': dedupTokenStrategy,
   'replace-partition': replacePartitionStrategy,
+  refresh: refreshStrategy,
 };

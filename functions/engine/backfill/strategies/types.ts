@@ -7,7 +7,7 @@ import type { TimeSpan } from '../../drivers/window-range.js';
 import type { BackfillDefinition } from '../definition.js';
 
 export interface GroupRun {
-  /** Runs the statements; carries the group's limits (PostgreSQL: inside its one transaction). */
+  /** Runs the statements; carries the group's limits (PostgreSQL: inside its one transaction, unless the strategy runs outside one). */
   exec: Executor;
   /** Quotes identifiers. */
   driver: Driver;
@@ -24,6 +24,8 @@ export interface GroupRun {
 }
 
 export interface BackfillStrategy {
+  /** Its statements cannot run in a transaction block (TimescaleDB refresh): a group's `exec` is then a plain session. */
+  outsideTransaction?: boolean;
   /** Plan-time: refuse (UsageError) what cannot be idempotent on this target. */
   check(driver: Driver, dialect: BackfillDialect, def: BackfillDefinition): Promise<void>;
   /** Plan-time: refuse a range this strategy cannot run exactly. */

@@ -71,6 +71,13 @@ export const clickhouseBackfillDialect: BackfillDialect = {
   assertDeduplicatingTarget,
   assertPartitionAligned,
   replacePartitions,
+  async assertRefreshable() {
+    throw new UsageError('strategy refresh is for TimescaleDB continuous aggregates only (ClickHouse: delete, dedup-token or replace-partition)');
+  },
+  async refreshAggregate() {
+    throw new OperationError('strategy refresh is for TimescaleDB only');
+  },
+  explainFailure: async () => null,
   timeColumnWarnings,
   async queryTime(driver, sql, round) {
     const rows = await driver.query(sql);

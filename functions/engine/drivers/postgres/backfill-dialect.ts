@@ -7,6 +7,8 @@ import type { BackfillDialect } from '../backfill-dialect.js';
 import { sourceTable } from '../backfill-source.js';
 import { inWindow, qualifiedName, windowParams } from '../window-range.js';
 import { tableExists, timeColumnIndexed } from './introspect.js';
+import { compressedChunkError } from './compressed-chunks.js';
+import { assertRefreshable, refreshAggregate } from './refresh-aggregate.js';
 
 /** '1709251200.1234567' (seconds, as extract(epoch) prints it) → a Date, rounded to the millisecond. */
 function epochToDate(text: string | null, round: 'floor' | 'ceil'): Date | null {
@@ -39,6 +41,9 @@ export const postgresBackfillDialect: BackfillDialect = {
   async replacePartitions() {
     throw new OperationError('strategy replace-partition is for ClickHouse only');
   },
+  assertRefreshable,
+  refreshAggregate,
+  explainFailure: compressedChunkError,
   async timeColumnWarnings(driver, def) {
     const source = sourceTable(def);
     if (!source) return [];

@@ -11,6 +11,7 @@ import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
 import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
+import { withSessionLimits } from './session-limits.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 import { InProcessLock, SessionGate, lockWithTurn, openSingleSessionScratch } from './single-session.js';
 
@@ -143,10 +144,35 @@ class PostgresDriver implements Driver {
   }
 
   withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
+    if (limits.outsideTransaction) return this.outsideTransaction(limits, fn);
     return this.transaction(async (tx) => {
       await applyLimits(tx, limits);
       return fn(tx);
     });
+  }
+
+  /** Like transaction()'s choice of session (the main one when free, else an extra one), without BEGIN. */
+  private async outsideTransaction<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (!this.inTransaction && !this.insideTransaction.getStore()) {
+      this.inTransaction = true;
+      try {
+        return await withSessionLimits(this.executor, limits, fn, () => undefined);
+      } finally {
+        this.inTransaction = false;
+      }
+    }
+    const session = this.idleSessions.pop() ?? (await this.newSession());
+    let healthy = true;
+    try {
+      return await withSessionLimits(clientExecutor(session), limits, fn, () => (healthy = false));
+    } finally {
+      if (healthy && !this.closing) this.idleSessions.push(session);
+      else {
+        this.sessions.delete(session);
+        await session.end().catch(() => undefined);
+      }
+    }
   }
 
   cancelStatements(labelPrefix: string): Promise<void> {
