@@ -46,8 +46,11 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   const db = await PGlite.create({ dataDir: options.dataDir, extensions: { timescaledb } });
   try {
     await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    // DISCARD ALL resets search_path to PGlite's boot value (pg_catalog), not the `public` its
+    // session starts with: without restoring it, the second client would create its tables in pg_catalog.
+    const [{ search_path: searchPath }] = (await db.query<{ search_path: string }>('SHOW search_path')).rows as [{ search_path: string }];
     // pglite-socket is typed against @electric-sql/pglite; this build is the same class.
-    const server = new PGLiteSocketServer({ db: resettingBetweenClients(db as unknown as RawProtocol) as never, port: options.port ?? 0, host: '127.0.0.1', connectionQueueTimeout: QUEUE_TIMEOUT_MS });
+    const server = new PGLiteSocketServer({ db: resettingBetweenClients(db as unknown as RawProtocol, searchPath) as never, port: options.port ?? 0, host: '127.0.0.1', connectionQueueTimeout: QUEUE_TIMEOUT_MS });
     await server.start();
     const port = Number(server.getServerConn().split(':').pop());
     let closed = false;
@@ -73,7 +76,7 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
  * lets go, its session state is reset before the next client gets the lock. The reset goes
  * through execProtocolRaw, which takes no lock (query() would wait on the one being held).
  */
-function resettingBetweenClients<T extends RawProtocol>(db: T): T {
+function resettingBetweenClients<T extends RawProtocol>(db: T, searchPath: string): T {
   return new Proxy(db, {
     get(target, key, receiver) {
       if (key !== 'runExclusive') {
@@ -85,16 +88,16 @@ function resettingBetweenClients<T extends RawProtocol>(db: T): T {
           try {
             return await fn();
           } finally {
-            await resetSession(target);
+            await resetSession(target, searchPath);
           }
         });
     },
   });
 }
 
-async function resetSession(db: RawProtocol): Promise<void> {
+async function resetSession(db: RawProtocol, searchPath: string): Promise<void> {
   // Separate messages: DISCARD ALL refuses to run inside a (multi-statement) transaction block.
-  for (const sql of ['ROLLBACK', 'DISCARD ALL']) {
+  for (const sql of ['ROLLBACK', 'DISCARD ALL', `SET search_path TO ${searchPath}`]) {
     await db.execProtocolRaw(simpleQuery(sql)).catch(() => undefined); // best effort: a broken backend fails the next client's query anyway
   }
 }

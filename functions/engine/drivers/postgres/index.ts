@@ -154,6 +154,11 @@ class PostgresDriver implements Driver {
   /** Like transaction()'s choice of session (the main one when free, else an extra one), without BEGIN. */
   private async outsideTransaction<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
     this.assertOpen();
+    if (this.singleSession) {
+      // One session: take the same turn a transaction takes, so a refresh never waits on a second connection.
+      if (this.insideTransaction.getStore()) throw new OperationError(`a transaction is already open on ${this.display}`);
+      return this.gate.run(() => this.insideTransaction.run(true, () => withSessionLimits(this.executor, limits, fn, () => undefined)));
+    }
     if (!this.inTransaction && !this.insideTransaction.getStore()) {
       this.inTransaction = true;
       try {

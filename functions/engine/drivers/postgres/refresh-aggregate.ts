@@ -8,7 +8,6 @@ import { formatWindowSize } from '../../backfill/duration.js';
 import { OperationError, UsageError } from '../../errors.js';
 import type { Driver, Executor } from '../driver.js';
 import { qualifiedName, windowParams, type TimeSpan } from '../window-range.js';
-import { timescaleVersion } from './timescale-version.js';
 
 export interface AggregateBuckets {
   /** The bucket column (the materialization hypertable's time dimension). */
@@ -63,7 +62,7 @@ export async function assertRefreshable(driver: Driver, def: BackfillDefinition)
   const fail = (problem: string): never => {
     throw new UsageError(`strategy refresh: ${problem}`);
   };
-  if ((await timescaleVersion(driver)) === null) fail(`needs TimescaleDB, but the timescaledb extension is not installed on ${driver.display}`);
+  if (!(await driver.hasTimescaleDb())) fail(`needs TimescaleDB, but the timescaledb extension is not installed on ${driver.display}`);
   const b = await aggregateBuckets(driver, qualifiedName(driver, def.target));
   if (!b) return fail(`${def.target} is not a continuous aggregate on ${driver.display}`);
   if (!TIME_TYPES.has(b.timeType)) fail(`${def.target} buckets an integer time column (${b.timeType}); windows are times, so only timestamp, timestamptz and date aggregates can be refreshed window by window`);
