@@ -11,6 +11,7 @@ import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
 import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
+import { timescaleSchema } from './timescale-catalog.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 import { InProcessLock, SessionGate, lockWithTurn, openSingleSessionScratch } from './single-session.js';
 
@@ -201,11 +202,13 @@ class PostgresDriver implements Driver {
     };
   }
 
-  openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
+  async openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
     this.assertOpen();
-    if (this.singleSession) return openSingleSessionScratch(this.executor, this.gate, this.display, name, options);
+    // TimescaleDB objects in the scratch need the extension's functions (scratch.ts).
+    const timescale = (await this.hasTimescaleDb()) ? await this.onSession(() => timescaleSchema(this.executor)) : null;
+    if (this.singleSession) return openSingleSessionScratch(this.executor, this.gate, this.display, name, options, timescale);
     const host = { display: this.display, database: this.database, executor: this.executor, openSession: this.openSession, clientExecutor };
-    return openPostgresScratch(host, name, options);
+    return openPostgresScratch(host, name, options, timescale);
   }
 
   listScratch(prefix: string): Promise<ScratchRef[]> {
