@@ -3,7 +3,7 @@
 // compression segmentby, materialized_only and refresh policy are each drift with repair SQL,
 // and running that SQL makes verify clean again; the scratch build leaves nothing behind in
 // TimescaleDB's catalog (hypertables, chunks, aggregates, jobs).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +133,29 @@ describe('verify on TimescaleDB', () => {
     expect(sql[1]).toMatch(/^CREATE MATERIALIZED VIEW llm_metrics_hourly WITH \(timescaledb\.continuous, timescaledb\.materialized_only = true\) AS\nSELECT time_bucket\('01:00:00'::interval, "time"\) AS bucket,[\s\S]*WITH NO DATA$/);
     expect(report.repair.notes.join('\n')).toMatch(/llm_metrics_hourly is created WITH NO DATA: refresh its history/);
     await repairAndVerify(report);
+  });
+});
+
+describe('the TimescaleDB scratch schema', () => {
+  const dir = join(root, 'guarded');
+  let guarded: Driver;
+
+  beforeAll(async () => {
+    // The scratch's search_path ends in the extension's schema (public here): a migration's
+    // DROP TABLE IF EXISTS of a table the scratch lacks would find the live one there.
+    cpSync(MIGRATIONS, dir, { recursive: true });
+    writeFileSync(join(dir, '0003_drop_old_archive.up.sql'), 'DROP TABLE IF EXISTS llm_metrics_archive;\n');
+    guarded = await openDriver(parseTargetUrl(`pglite:${join(root, 'db-guarded')}`));
+    await new Migrator(guarded, loadMigrationSet(dir), { runId: 'verify-ts-guard' }).apply();
+    await guarded.exec("CREATE TABLE llm_metrics_archive AS SELECT now() AS time, 'kept' AS note FROM generate_series(1, 5)");
+  }, 180_000);
+
+  afterAll(() => guarded?.close());
+
+  it('never changes a live object: the statement is rolled back and verify says why', async () => {
+    const error = await verifyTarget(guarded, loadMigrationSet(dir), { schemaOnly: true }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/migration 3 \(drop_old_archive\) failed on a scratch database at statement 1 .*reached live public\.llm_metrics_archive \(AccessExclusiveLock\) through the TimescaleDB search_path; it was rolled back/);
+    expect(await guarded.query('SELECT count(*)::int AS n FROM llm_metrics_archive')).toEqual([{ n: 5 }]);
+    expect(await guarded.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hourglass\\_verify\\_%'")).toEqual([]);
   });
 });

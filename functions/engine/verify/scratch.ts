@@ -45,7 +45,8 @@ export async function buildExpectedSnapshot(driver: Driver, set: MigrationSet, p
     try {
       return await buildIn(driver, set, plan, 'database', opts);
     } catch (fallback) {
-      if (fallback instanceof ScratchUnavailableError && fallback.reason === 'privilege') throw error;
+      // No database to fall back to (no CREATEDB; PGlite has one): why the schema failed is the answer.
+      if (fallback instanceof ScratchUnavailableError && (fallback.reason === 'privilege' || fallback.reason === 'isolation')) throw error;
       throw fallback;
     }
   }

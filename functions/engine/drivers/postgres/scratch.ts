@@ -6,10 +6,12 @@
 //             schemas, create extensions, set search_path). Needs CREATEDB.
 // Either way the scratch is dropped by whoever opened it.
 // With TimescaleDB, a scratch schema's search_path also holds the extension's schema (its API
-// and time_bucket live there), and a scratch database gets the extension created in it.
+// and time_bucket live there), guarded against reaching live objects through it (scratch-guard.ts),
+// and a scratch database gets the extension created in it.
 import type pg from 'pg';
 import { ScratchUnavailableError, errorMessage } from '../../errors.js';
 import { assertIdentifier, type Executor, type ScratchOptions, type ScratchRef, type ScratchSpace } from '../driver.js';
+import { guardLiveObjects } from './scratch-guard.js';
 
 const INSUFFICIENT_PRIVILEGE = '42501';
 
@@ -47,7 +49,7 @@ export async function openPostgresScratch(host: ScratchHost, name: string, optio
   let dropping: Promise<void> | undefined;
   return {
     ...ref,
-    exec: host.clientExecutor(session),
+    exec: kind === 'schema' && timescaleSchema !== null ? guardLiveObjects(host.clientExecutor(session), name) : host.clientExecutor(session),
     drop: () => (dropping ??= session.end().catch(() => undefined).then(() => dropPostgresScratch(host.executor, ref))),
   };
 }

@@ -11,6 +11,7 @@
 import { LockBusyError, ScratchUnavailableError } from '../../errors.js';
 import { assertIdentifier, type Executor, type MigrationLock, type QueryParams, type Row, type ScratchOptions, type ScratchSpace } from '../driver.js';
 import { dropPostgresScratch, scratchSearchPath } from './scratch.js';
+import { guardLiveObjects } from './scratch-guard.js';
 
 /** One turn at a time on the session, in arrival order. */
 export class SessionGate {
@@ -89,10 +90,11 @@ export async function openSingleSessionScratch(executor: Executor, gate: Session
         await executor.query("SELECT set_config('search_path', {path}, false), set_config('statement_timeout', {timeout}, false)", { path: saved!.path, timeout: saved!.timeout });
       }
     });
+  const inner = timescaleSchema === null ? executor : guardLiveObjects(executor, name);
   const exec: Executor = {
     client: executor.client,
-    exec: (sql: string, params?: QueryParams) => scoped(() => executor.exec(sql, params)),
-    query: <T extends Row = Row>(sql: string, params?: QueryParams) => scoped(() => executor.query<T>(sql, params)),
+    exec: (sql: string, params?: QueryParams) => scoped(() => inner.exec(sql, params)),
+    query: <T extends Row = Row>(sql: string, params?: QueryParams) => scoped(() => inner.query<T>(sql, params)),
   };
   let dropping: Promise<void> | undefined;
   return { ...ref, exec, drop: () => (dropping ??= gate.run(() => dropPostgresScratch(executor, ref))) };
