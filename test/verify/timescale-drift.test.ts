@@ -2,12 +2,15 @@
 // aggregate and policies report clean; a removed retention policy, a changed chunk interval,
 // compression segmentby, materialized_only and refresh policy are each drift with repair SQL,
 // and running that SQL makes verify clean again; the scratch build leaves nothing behind in
-// TimescaleDB's catalog (hypertables, chunks, aggregates, jobs).
+// TimescaleDB's catalog (hypertables, chunks, aggregates, jobs), and cannot change a live table
+// through the extension's schema on its search_path. A served PGlite keeps search_path between clients.
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Driver } from '../../functions/engine/drivers/driver.js';
+import { startPgliteServer } from '../../functions/engine/embedded/pglite-server.js';
 import { loadMigrationSet } from '../../functions/engine/migrations/set.js';
 import { Migrator } from '../../functions/engine/migrator/index.js';
 import { openDriver } from '../../functions/engine/open-target.js';
@@ -158,4 +161,23 @@ describe('the TimescaleDB scratch schema', () => {
     expect(await guarded.query('SELECT count(*)::int AS n FROM llm_metrics_archive')).toEqual([{ n: 5 }]);
     expect(await guarded.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hourglass\\_verify\\_%'")).toEqual([]);
   });
+});
+
+describe('pglite: served to one client after another', () => {
+  it('gives the next client PostgreSQL\'s search_path, so verify over `serve` finds the tables the first client made', async () => {
+    const server = await startPgliteServer({ dataDir: join(root, 'served') });
+    try {
+      const first = new pg.Client(server.url);
+      await first.connect();
+      await first.query('CREATE TABLE made_by_first (n int)');
+      await first.end();
+      const second = new pg.Client(server.url);
+      await second.connect();
+      const { rows } = await second.query("SELECT current_setting('search_path') AS path, to_regclass('made_by_first') IS NOT NULL AS found");
+      await second.end();
+      expect(rows).toEqual([{ path: '"$user", public', found: true }]);
+    } finally {
+      await server.close();
+    }
+  }, 120_000);
 });

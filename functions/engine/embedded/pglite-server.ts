@@ -94,7 +94,9 @@ function resettingBetweenClients<T extends RawProtocol>(db: T): T {
 
 async function resetSession(db: RawProtocol): Promise<void> {
   // Separate messages: DISCARD ALL refuses to run inside a (multi-statement) transaction block.
-  for (const sql of ['ROLLBACK', 'DISCARD ALL']) {
+  // DISCARD ALL leaves search_path at PGlite's startup value, pg_catalog alone: the next client
+  // would find no table of public unqualified. PostgreSQL's default is set back instead.
+  for (const sql of ['ROLLBACK', 'DISCARD ALL', 'SET search_path TO "$user", public']) {
     await db.execProtocolRaw(simpleQuery(sql)).catch(() => undefined); // best effort: a broken backend fails the next client's query anyway
   }
 }
