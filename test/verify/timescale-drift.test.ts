@@ -120,6 +120,21 @@ describe('verify on TimescaleDB', () => {
     await repairAndVerify(report);
   });
 
+  it('a retention policy the migrations do not define is drift (an error: it deletes data), left alone by the repair', async () => {
+    await driver.exec("SELECT add_retention_policy('llm_metrics_hourly', drop_after => INTERVAL '30 days')");
+    try {
+      const report = await verify();
+      expect(lines(report)).toEqual(['error extra_policy retention policy on llm_metrics_hourly']);
+      expect(report.differences[0]).toMatchObject({ expected: null, actual: 'drop_after 30 days, every 1 day' });
+      expect(report.repair.statements).toEqual([]);
+      expect(report.repair.notes).toEqual([
+        "retention policy on llm_metrics_hourly (drop_after 30 days, every 1 day) is not in the migrations; left alone. If unwanted: SELECT remove_retention_policy('llm_metrics_hourly', if_exists => true);",
+      ]);
+    } finally {
+      await driver.exec("SELECT remove_retention_policy('llm_metrics_hourly')");
+    }
+  });
+
   it('a changed continuous aggregate definition is drift, recreated WITH NO DATA with its policy', async () => {
     await driver.exec('DROP MATERIALIZED VIEW llm_metrics_hourly');
     await driver.exec(`CREATE MATERIALIZED VIEW llm_metrics_hourly WITH (timescaledb.continuous) AS
