@@ -178,6 +178,36 @@ describe('the TimescaleDB scratch schema', () => {
   });
 });
 
+describe('a plain table where the migrations make a hypertable', () => {
+  let plain: Driver;
+
+  beforeAll(async () => {
+    // Made by hand, without hourglass: compared with all the migrations.
+    plain = await openDriver(parseTargetUrl(`pglite:${join(root, 'db-plain')}`));
+    await plain.exec(`CREATE TABLE llm_metrics (time TIMESTAMPTZ NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL, tokens INTEGER NOT NULL DEFAULT 0, latency_ms DOUBLE PRECISION);
+      CREATE INDEX llm_metrics_model_time_idx ON llm_metrics (model, time DESC);
+      INSERT INTO llm_metrics SELECT now() - make_interval(hours => h), 'm', 'p', h, h FROM generate_series(0, 49) AS h`);
+  }, 180_000);
+
+  afterAll(() => plain?.close());
+
+  it('is drift; the repair makes it a hypertable with its rows, compression, policies and aggregate', async () => {
+    const report = await verifyTarget(plain, loadMigrationSet(MIGRATIONS), { schemaOnly: true });
+    expect(lines(report).sort()).toEqual([
+      'error hypertable llm_metrics',
+      'error missing_policy compression policy on llm_metrics',
+      'error missing_policy retention policy on llm_metrics',
+      'error missing_view llm_metrics_hourly',
+      'warning missing_index llm_metrics.llm_metrics_time_idx',
+    ]);
+    expect(report.differences.find((d) => d.kind === 'hypertable')).toMatchObject({ expected: 'hypertable on time, chunks of 1 day', actual: 'a plain table' });
+    expect(report.repair.statements.map((s) => s.sql)).toContain("SELECT create_hypertable('llm_metrics', by_range('time', INTERVAL '1 day'), if_not_exists => true, migrate_data => true)");
+    for (const s of report.repair.statements) await plain.exec(s.sql);
+    expect((await verifyTarget(plain, loadMigrationSet(MIGRATIONS), { schemaOnly: true })).differences).toEqual([]);
+    expect(await plain.query('SELECT count(*)::int AS n FROM llm_metrics')).toEqual([{ n: 50 }]);
+  });
+});
+
 describe('pglite: served to one client after another', () => {
   it('gives the next client PostgreSQL\'s search_path, so verify over `serve` finds the tables the first client made', async () => {
     const server = await startPgliteServer({ dataDir: join(root, 'served') });

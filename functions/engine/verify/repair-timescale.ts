@@ -69,8 +69,10 @@ export function timescaleRepair(r: RepairCollector, expected: SchemaSnapshot, li
         for (const p of policiesOf(d.table)) addPolicy(p, `${policyName(p)} of the new hypertable`);
         break;
       case 'hypertable':
-        if (h) r.add(PHASE.hypertables, createHypertableSql(h), `${d.table} is a plain table, the migrations make it a ${describeHypertable(h)} (migrate_data: locks the table and moves its rows into chunks)`);
-        else r.note(`${d.table} is a hypertable the migrations do not define (${d.actual}); left alone: converting it back is a rebuild`);
+        if (h) {
+          r.add(PHASE.hypertables, createHypertableSql(h), `${d.table} is a plain table, the migrations make it a ${describeHypertable(h)} (migrate_data: locks the table and moves its rows into chunks)`);
+          if (h.compressionEnabled) r.add(PHASE.hypertableSettings, compressionSql(h), `compression settings of the hypertable ${d.table}`);
+        } else r.note(`${d.table} is a hypertable the migrations do not define (${d.actual}); left alone: converting it back is a rebuild`);
         break;
       case 'hypertable_time_column':
         r.note(`hypertable ${d.table} is partitioned by ${d.actual}, the migrations by ${d.expected}: a rebuild (create the table anew as the migrations define it, copy the rows, swap)`);
