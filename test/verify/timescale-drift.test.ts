@@ -208,7 +208,7 @@ describe('a plain table where the migrations make a hypertable', () => {
   });
 });
 
-describe('pglite: served to one client after another', () => {
+describe('the embedded TimescaleDB (pglite:)', () => {
   it('gives the next client PostgreSQL\'s search_path, so verify over `serve` finds the tables the first client made', async () => {
     const server = await startPgliteServer({ dataDir: join(root, 'served') });
     try {
@@ -224,5 +224,25 @@ describe('pglite: served to one client after another', () => {
     } finally {
       await server.close();
     }
+  }, 120_000);
+
+  it('reopened on its dataDir, still has compression (verify rebuilds compressed hypertables in a later process)', async () => {
+    const dataDir = join(root, 'reopened');
+    const compress = async (table: string) => {
+      const server = await startPgliteServer({ dataDir });
+      const client = new pg.Client(server.url);
+      try {
+        await client.connect();
+        await client.query(`CREATE TABLE ${table} (time timestamptz NOT NULL, k text); SELECT create_hypertable('${table}', by_range('time'));
+          ALTER TABLE ${table} SET (timescaledb.compress, timescaledb.compress_segmentby = 'k')`);
+        return (await client.query('SELECT hypertable_name AS name, compression_enabled AS on FROM timescaledb_information.hypertables ORDER BY 1')).rows;
+      } finally {
+        await client.end();
+        await server.close();
+      }
+    };
+    expect(await compress('first_open')).toEqual([{ name: 'first_open', on: true }]);
+    // Before the fix: "functionality not supported under the current "timescale" license".
+    expect(await compress('second_open')).toEqual([{ name: 'first_open', on: true }, { name: 'second_open', on: true }]);
   }, 120_000);
 });

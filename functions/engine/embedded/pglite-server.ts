@@ -45,6 +45,10 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   await mkdir(options.dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir: options.dataDir, extensions: { timescaledb } });
   try {
+    // LOAD first: on a reopened dataDir CREATE EXTENSION IF NOT EXISTS does nothing, and the library
+    // loaded later by a first call never loads its TSL part (compression then fails with "not supported
+    // under the current license"); loaded explicitly, it does.
+    await db.exec("LOAD 'timescaledb'");
     await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
     // pglite-socket is typed against @electric-sql/pglite; this build is the same class.
     const server = new PGLiteSocketServer({ db: resettingBetweenClients(db as unknown as RawProtocol) as never, port: options.port ?? 0, host: '127.0.0.1', connectionQueueTimeout: QUEUE_TIMEOUT_MS });
