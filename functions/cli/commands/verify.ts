@@ -7,7 +7,7 @@
 // HOURGLASS_FRESHNESS_LAG (e.g. 30m, 2h; default 1h) is how far a view's target may trail its source.
 import { parseWindowSize } from '../../engine/backfill/duration.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
-import { publicDifference, summarizeReport, verifyTarget, writeRepairMigration, type VerifyReport } from '../../engine/verify/index.js';
+import { publicDifference, summarizeReport, verifyTarget, writeRepairMigration, type Difference, type VerifyReport } from '../../engine/verify/index.js';
 import type { CliContext } from '../context.js';
 
 export async function verifyCommand(ctx: CliContext): Promise<number> {
@@ -48,14 +48,20 @@ export async function verifyCommand(ctx: CliContext): Promise<number> {
   return report.clean && report.data.ok ? 0 : 1;
 }
 
+/** `spans.model  (expected …; actual …)`; a TimescaleDB policy reads `retention policy on llm_metrics: missing  (expected …)`. */
+function differenceLine(d: Difference): string {
+  if (d.kind === 'missing_policy') return `${d.object}: missing  (expected ${d.expected})`;
+  if (d.kind === 'extra_policy') return `${d.object}: not in the migrations  (actual ${d.actual})`;
+  if (d.kind === 'policy_settings') return `${d.object}: changed  (expected ${d.expected}; actual ${d.actual})`;
+  const detail = [d.expected !== null ? `expected ${d.expected}` : null, d.actual !== null ? `actual ${d.actual}` : null].filter(Boolean).join('; ');
+  return `${d.object}${detail ? `  (${detail})` : ''}`;
+}
+
 function printReport(say: (text: string) => void, warn: (text: string) => void, report: VerifyReport): void {
   say(`target   ${report.target}`);
   say(`expected schema: migrations ${report.expectedVersions.join(', ') || 'none'}`);
   for (const w of report.warnings) warn(`warning: ${w}`);
-  for (const d of report.differences) {
-    const detail = [d.expected !== null ? `expected ${d.expected}` : null, d.actual !== null ? `actual ${d.actual}` : null].filter(Boolean).join('; ');
-    say(`  ${d.severity.padEnd(7)} ${d.kind.padEnd(28)} ${d.object}${detail ? `  (${detail})` : ''}`);
-  }
+  for (const d of report.differences) say(`  ${d.severity.padEnd(7)} ${d.kind.padEnd(28)} ${differenceLine(d)}`);
   const windows = report.data.windows;
   if (windows) {
     say(`run ${windows.runId} (${windows.runStatus}): ${windows.checked} window(s) with a source count checked, ${windows.mismatched.length} mismatched, ${windows.unfinished} not succeeded`);

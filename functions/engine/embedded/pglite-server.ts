@@ -45,6 +45,10 @@ export async function startPgliteServer(options: PgliteServerOptions): Promise<P
   await mkdir(options.dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir: options.dataDir, extensions: { timescaledb } });
   try {
+    // LOAD first: on a reopened dataDir CREATE EXTENSION IF NOT EXISTS does nothing, and the library
+    // loaded later by a first call never loads its TSL part (compression then fails with "not supported
+    // under the current license"); loaded explicitly, it does.
+    await db.exec("LOAD 'timescaledb'");
     await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
     // DISCARD ALL resets search_path to PGlite's boot value (pg_catalog), not the `public` its
     // session starts with: without restoring it, the second client would create its tables in pg_catalog.

@@ -47,5 +47,8 @@ export async function liveSnapshot(driver: Driver): Promise<SchemaSnapshot> {
     return introspectClickHouse(driver);
   }
   const { introspectPostgres } = await import('./postgres-introspect.js');
-  return introspectPostgres(driver);
+  const snapshot = await introspectPostgres(driver);
+  if (!(await driver.hasTimescaleDb())) return snapshot;
+  const { addTimescale } = await import('./timescale-introspect.js');
+  return addTimescale(snapshot, driver);
 }

@@ -2,7 +2,7 @@
 // order the script safely whatever order the differences were found in: tables before
 // the columns, indexes and constraints on them; dropped indexes and constraints before
 // re-added ones; foreign keys after the keys they reference; views last, after the tables
-// they read and write are fixed.
+// they read and write are fixed; TimescaleDB policies after the hypertables and aggregates they act on.
 import { commentOut } from './normalize.js';
 import type { Rebuild, RepairPlan, RepairStatement } from './types.js';
 
@@ -20,8 +20,14 @@ export const PHASE = {
   createIndexes: 50,
   addConstraints: 55,
   addForeignKeys: 60,
+  // TimescaleDB: tables become hypertables before continuous aggregates are made on them.
+  hypertables: 65,
+  hypertableSettings: 66,
   dropViews: 70,
   createViews: 75,
+  timescaleSettings: 80,
+  timescaleDropPolicies: 85,
+  timescalePolicies: 86,
 } as const;
 
 export class RepairCollector {

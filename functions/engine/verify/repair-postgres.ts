@@ -3,9 +3,10 @@
 // a plain and a partitioned table needs a rebuild, reported and never run. Statements are
 // safe to run twice (IF [NOT] EXISTS, drop-then-add), because a written repair becomes a
 // migration that also runs on the scratch database, where it finds everything in place.
-import { addConstraintSql, columnSpec, createIndexSql, createTableSql, createViewSql } from './postgres-ddl.js';
+import { addConstraintSql, columnSpec, createIndexSql, createTableSql } from './postgres-ddl.js';
 import { quoteName, quotePg } from './quote.js';
 import { PHASE, RepairCollector } from './repair-plan.js';
+import { timescaleRepair } from './repair-timescale.js';
 import type { ColumnInfo, ConstraintInfo, Difference, RepairPlan, SchemaSnapshot, TableInfo } from './types.js';
 
 const IDENTITY_OR_GENERATED = /^GENERATED /;
@@ -79,6 +80,7 @@ export function postgresRepair(expected: SchemaSnapshot, live: SchemaSnapshot, d
     }
   }
   repairViews(r, expected, live, diffs, typeChanged);
+  timescaleRepair(r, expected, live, diffs);
   for (const [table, reasons] of rebuild) r.rebuilds.push({ table, reasons, steps: rebuildSteps(expTables.get(table)!) });
   return r.plan();
 }
@@ -132,9 +134,9 @@ function repairViews(r: RepairCollector, expected: SchemaSnapshot, live: SchemaS
     const l = live.views.find((v) => v.name === d.table);
     if ((d.kind === 'view_query' || d.kind === 'view_target') && e && l) {
       r.add(PHASE.dropViews, `DROP ${l.materialized ? 'MATERIALIZED ' : ''}VIEW IF EXISTS ${quoteName('postgres', l.name)}`, `view ${d.table} differs from the migrations`);
-      r.add(PHASE.createViews, createViewSql(e.name, e.materialized, e.query), `recreate view ${d.table} as the migrations define it`);
+      r.add(PHASE.createViews, e.createSql, `recreate view ${d.table} as the migrations define it`);
     } else if (d.kind === 'missing_view' && e) {
-      r.add(PHASE.createViews, createViewSql(e.name, e.materialized, e.query), `create missing view ${d.table}`);
+      r.add(PHASE.createViews, e.createSql, `create missing view ${d.table}`);
     } else if (d.kind === 'extra_view') {
       r.note(`extra view ${d.table} is not in the migrations; left alone. If unused: DROP VIEW ${quoteName('postgres', d.table)};`);
     }
@@ -144,7 +146,7 @@ function repairViews(r: RepairCollector, expected: SchemaSnapshot, live: SchemaS
     const e = expViews.get(v.name);
     if (!e || ![...typeChanged].some((t) => new RegExp(`\\b${t.split('.').pop()}\\b`).test(v.query))) continue;
     r.add(PHASE.dropDependentViews, `DROP ${v.materialized ? 'MATERIALIZED ' : ''}VIEW IF EXISTS ${quoteName('postgres', v.name)}`, `view ${v.name} reads a table whose column types change: dropped first, recreated after`);
-    r.add(PHASE.createViews, createViewSql(e.name, e.materialized, e.query), `recreate view ${v.name} as the migrations define it`);
+    r.add(PHASE.createViews, e.createSql, `recreate view ${v.name} as the migrations define it`);
   }
 }
 

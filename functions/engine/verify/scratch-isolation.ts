@@ -5,7 +5,9 @@
 //   ClickHouse  a name qualified by an existing database, ON CLUSTER (runs on every node),
 //               a Replicated engine (joins the live table's replication path): refused.
 //   PostgreSQL  a name qualified by an existing schema, schemas, extensions or search_path:
-//               isolated by a scratch database instead of a schema.
+//               isolated by a scratch database instead of a schema. `CREATE EXTENSION IF NOT
+//               EXISTS x` of an extension the database already has (TimescaleDB migrations
+//               start with one) does nothing anywhere, so it needs no database of its own.
 import { readFileSync } from 'node:fs';
 import type { Driver } from '../drivers/driver.js';
 import type { Migration, MigrationSet } from '../migrations/set.js';
@@ -44,9 +46,16 @@ export async function scratchIsolation(driver: Driver, set: MigrationSet, versio
   const schemas = (await driver.query<{ name: string }>(
     "SELECT nspname AS name FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%' AND nspname NOT LIKE 'hourglass\\_verify\\_%'",
   )).map((r) => r.name);
+  const installed = (await driver.query<{ name: string }>('SELECT extname AS name FROM pg_extension')).map((r) => r.name);
   for (const m of wanted) {
-    const text = upText(m);
+    const text = withoutInstalledExtensions(upText(m), installed);
     if (qualifiedBy(schemas, text) || /\b(?:CREATE|ALTER|DROP)\s+(?:SCHEMA|EXTENSION)\b|\bsearch_path\b/i.test(text)) return { ok: true, kind: 'database' };
   }
   return { ok: true, kind: 'schema' };
+}
+
+/** Removes `CREATE EXTENSION IF NOT EXISTS x …;` statements of extensions already installed: no-ops in any scratch. */
+function withoutInstalledExtensions(text: string, installed: string[]): string {
+  return text.replace(/\bCREATE\s+EXTENSION\s+IF\s+NOT\s+EXISTS\s+"?([A-Za-z_][\w-]*)"?([^;]*)(;|$)/gi, (statement, name: string, rest: string) =>
+    installed.includes(name.toLowerCase()) && !/\bSCHEMA\b/i.test(rest) ? '' : statement);
 }

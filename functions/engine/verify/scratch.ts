@@ -3,6 +3,8 @@
 // and the scratch dropped on success, failure and timeout alike. A verify killed before it
 // could drop (a Lambda timeout) leaves a scratch whose name says when it was made; the next
 // verify drops those older than an hour. Nothing embedded runs, so this works in Lambda.
+// On TimescaleDB the scratch holds hypertables, continuous aggregates and policies too;
+// dropping its schema (CASCADE) removes their chunks, materialization tables and jobs.
 import { randomBytes } from 'node:crypto';
 import type { Driver, ScratchSpace } from '../drivers/driver.js';
 import { HourglassError, ScratchUnavailableError, errorMessage, shortError } from '../errors.js';
@@ -10,6 +12,7 @@ import type { MigrationSet } from '../migrations/set.js';
 import { introspectClickHouse } from './clickhouse-introspect.js';
 import { introspectPostgres } from './postgres-introspect.js';
 import { applyToScratch, type ScratchPlan } from './scratch-apply.js';
+import { addTimescale } from './timescale-introspect.js';
 import { scratchIsolation } from './scratch-isolation.js';
 import type { SchemaSnapshot } from './types.js';
 
@@ -42,7 +45,8 @@ export async function buildExpectedSnapshot(driver: Driver, set: MigrationSet, p
     try {
       return await buildIn(driver, set, plan, 'database', opts);
     } catch (fallback) {
-      if (fallback instanceof ScratchUnavailableError && fallback.reason === 'privilege') throw error;
+      // No database to fall back to (no CREATEDB; PGlite has one): why the schema failed is the answer.
+      if (fallback instanceof ScratchUnavailableError && (fallback.reason === 'privilege' || fallback.reason === 'isolation')) throw error;
       throw fallback;
     }
   }
@@ -67,9 +71,11 @@ async function buildIn(driver: Driver, set: MigrationSet, plan: ScratchPlan, kin
   }
 }
 
-function introspect(driver: Driver, scratch: ScratchSpace): Promise<SchemaSnapshot> {
+async function introspect(driver: Driver, scratch: ScratchSpace): Promise<SchemaSnapshot> {
   if (driver.engine === 'clickhouse') return introspectClickHouse(scratch.exec);
-  return introspectPostgres(scratch.exec, scratch.kind === 'schema' ? { schema: scratch.name } : {});
+  const scope = scratch.kind === 'schema' ? { schema: scratch.name } : {};
+  const snapshot = await introspectPostgres(scratch.exec, scope);
+  return (await driver.hasTimescaleDb()) ? addTimescale(snapshot, scratch.exec, scope) : snapshot;
 }
 
 /** A numbered ClickHouse error or a PostgreSQL SQLSTATE: the server refused a statement (as opposed to a lost connection). */

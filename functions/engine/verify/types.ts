@@ -73,6 +73,41 @@ export interface SchemaSnapshot {
   database: string;
   tables: TableInfo[];
   views: ViewInfo[];
+  /** TimescaleDB objects, when the target has the extension (continuous aggregates are also in `views`). */
+  timescale?: TimescaleSnapshot;
+}
+
+export interface HypertableInfo {
+  name: string;
+  timeColumn: string;
+  chunkInterval: string | null;
+  compressionEnabled: boolean;
+  segmentby: string | null;
+  orderby: string | null;
+}
+
+export interface ContinuousAggregateInfo {
+  name: string;
+  hypertable: string;
+  materializedOnly: boolean;
+  bucket: string | null;
+}
+
+export type PolicyKind = 'retention' | 'compression' | 'refresh' | 'reorder';
+
+export interface PolicyInfo {
+  kind: PolicyKind;
+  /** The hypertable (retention, compression, reorder) or continuous aggregate (refresh). */
+  relation: string;
+  scheduleInterval: string;
+  /** The job's settings (`drop_after`, `compress_after`, `start_offset`, `end_offset`, …). */
+  config: Record<string, unknown>;
+}
+
+export interface TimescaleSnapshot {
+  hypertables: HypertableInfo[];
+  continuousAggregates: ContinuousAggregateInfo[];
+  policies: PolicyInfo[];
 }
 
 export type Severity = 'error' | 'warning';
@@ -84,11 +119,13 @@ export type DifferenceKind =
   | 'missing_index' | 'extra_index' | 'duplicate_index' | 'index_name' | 'index_definition'
   | 'missing_constraint' | 'extra_constraint' | 'constraint_name' | 'constraint_definition'
   | 'view_query' | 'view_target' | 'view_invalid'
-  | 'mv_column_missing_in_target' | 'mv_column_type_incompatible';
+  | 'mv_column_missing_in_target' | 'mv_column_type_incompatible'
+  | 'hypertable' | 'hypertable_time_column' | 'chunk_interval' | 'compression_segmentby' | 'compression_orderby'
+  | 'cagg_materialized_only' | 'cagg_bucket' | 'missing_policy' | 'extra_policy' | 'policy_settings';
 
 export interface Difference {
   kind: DifferenceKind;
-  /** `table`, `table.column`, `table.index`, `view`, `view.column`. */
+  /** `table`, `table.column`, `table.index`, `view`, `view.column`; TimescaleDB policies `retention policy on table`. */
   object: string;
   expected: string | null;
   actual: string | null;

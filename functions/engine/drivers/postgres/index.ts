@@ -12,6 +12,7 @@ import { bindParams } from './params.js';
 import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
 import { withSessionLimits } from './session-limits.js';
+import { timescaleSchema } from './timescale-catalog.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 import { InProcessLock, SessionGate, lockWithTurn, openSingleSessionScratch } from './single-session.js';
 
@@ -232,11 +233,13 @@ class PostgresDriver implements Driver {
     };
   }
 
-  openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
+  async openScratch(name: string, options?: ScratchOptions): Promise<ScratchSpace> {
     this.assertOpen();
-    if (this.singleSession) return openSingleSessionScratch(this.executor, this.gate, this.display, name, options);
+    // TimescaleDB objects in the scratch need the extension's functions (scratch.ts).
+    const timescale = (await this.hasTimescaleDb()) ? await this.onSession(() => timescaleSchema(this.executor)) : null;
+    if (this.singleSession) return openSingleSessionScratch(this.executor, this.gate, this.display, name, options, timescale);
     const host = { display: this.display, database: this.database, executor: this.executor, openSession: this.openSession, clientExecutor };
-    return openPostgresScratch(host, name, options);
+    return openPostgresScratch(host, name, options, timescale);
   }
 
   listScratch(prefix: string): Promise<ScratchRef[]> {

@@ -5,9 +5,13 @@
 //   database  a database of its own, where a schema cannot isolate the migrations (they name
 //             schemas, create extensions, set search_path). Needs CREATEDB.
 // Either way the scratch is dropped by whoever opened it.
+// With TimescaleDB, a scratch schema's search_path also holds the extension's schema (its API
+// and time_bucket live there), guarded against reaching live objects through it (scratch-guard.ts),
+// and a scratch database gets the extension created in it.
 import type pg from 'pg';
 import { ScratchUnavailableError, errorMessage } from '../../errors.js';
 import { assertIdentifier, type Executor, type ScratchOptions, type ScratchRef, type ScratchSpace } from '../driver.js';
+import { guardLiveObjects } from './scratch-guard.js';
 
 const INSUFFICIENT_PRIVILEGE = '42501';
 
@@ -19,7 +23,8 @@ export interface ScratchHost {
   clientExecutor(client: pg.Client): Executor;
 }
 
-export async function openPostgresScratch(host: ScratchHost, name: string, options: ScratchOptions = {}): Promise<ScratchSpace> {
+/** `timescaleSchema`: where the live database has the timescaledb extension, or null. */
+export async function openPostgresScratch(host: ScratchHost, name: string, options: ScratchOptions = {}, timescaleSchema: string | null = null): Promise<ScratchSpace> {
   assertIdentifier(name, 'scratch name');
   const kind = options.kind ?? 'schema';
   const create = kind === 'schema' ? `CREATE SCHEMA ${name}` : `CREATE DATABASE ${name}`;
@@ -34,7 +39,8 @@ export async function openPostgresScratch(host: ScratchHost, name: string, optio
   let session: pg.Client;
   try {
     session = await host.openSession(kind === 'database' ? name : undefined);
-    if (kind === 'schema') await session.query(`SET search_path TO ${name}`);
+    if (kind === 'schema') await session.query(`SET search_path TO ${scratchSearchPath(name, timescaleSchema)}`);
+    else if (timescaleSchema !== null) await session.query('CREATE EXTENSION IF NOT EXISTS timescaledb');
     if (options.statementTimeoutMs !== undefined) await session.query(`SET statement_timeout = ${Math.max(1, Math.floor(options.statementTimeoutMs))}`);
   } catch (error) {
     await dropPostgresScratch(host.executor, ref).catch(() => undefined); // the open error is the one to report
@@ -43,9 +49,14 @@ export async function openPostgresScratch(host: ScratchHost, name: string, optio
   let dropping: Promise<void> | undefined;
   return {
     ...ref,
-    exec: host.clientExecutor(session),
+    exec: kind === 'schema' && timescaleSchema !== null ? guardLiveObjects(host.clientExecutor(session), name) : host.clientExecutor(session),
     drop: () => (dropping ??= session.end().catch(() => undefined).then(() => dropPostgresScratch(host.executor, ref))),
   };
+}
+
+/** The scratch schema alone, or followed by the timescaledb extension's schema. */
+export function scratchSearchPath(name: string, timescaleSchema: string | null): string {
+  return timescaleSchema === null ? assertIdentifier(name, 'scratch name') : `${assertIdentifier(name, 'scratch name')}, ${assertIdentifier(timescaleSchema, 'extension schema')}`;
 }
 
 export async function listPostgresScratch(executor: Executor, prefix: string): Promise<ScratchRef[]> {

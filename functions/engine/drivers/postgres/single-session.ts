@@ -10,7 +10,8 @@
 // started inside a transaction is refused by the driver, not queued.
 import { LockBusyError, ScratchUnavailableError } from '../../errors.js';
 import { assertIdentifier, type Executor, type MigrationLock, type QueryParams, type Row, type ScratchOptions, type ScratchSpace } from '../driver.js';
-import { dropPostgresScratch } from './scratch.js';
+import { dropPostgresScratch, scratchSearchPath } from './scratch.js';
+import { guardLiveObjects } from './scratch-guard.js';
 
 /** One turn at a time on the session, in arrival order. */
 export class SessionGate {
@@ -70,7 +71,7 @@ export function lockWithTurn(lock: MigrationLock, releaseTurn: () => void): Migr
  * A scratch schema on the one session: each call takes a turn, sets search_path (and the
  * statement limit), runs, and resets them. PGlite has one database, so a scratch database is unavailable.
  */
-export async function openSingleSessionScratch(executor: Executor, gate: SessionGate, display: string, name: string, options: ScratchOptions = {}): Promise<ScratchSpace> {
+export async function openSingleSessionScratch(executor: Executor, gate: SessionGate, display: string, name: string, options: ScratchOptions = {}, timescaleSchema: string | null = null): Promise<ScratchSpace> {
   assertIdentifier(name, 'scratch name');
   if ((options.kind ?? 'schema') === 'database') {
     throw new ScratchUnavailableError(`${display} serves one database (PGlite): verify can build the expected schema in a scratch schema only`, 'isolation');
@@ -80,17 +81,20 @@ export async function openSingleSessionScratch(executor: Executor, gate: Session
   const timeout = options.statementTimeoutMs === undefined ? null : Math.max(1, Math.floor(options.statementTimeoutMs));
   const scoped = <T>(fn: () => Promise<T>): Promise<T> =>
     gate.run(async () => {
-      await executor.exec(`SET search_path TO ${name}${timeout === null ? '' : `; SET statement_timeout = ${timeout}`}`);
+      // Put back what the session had: RESET would give the server's startup value, which on PGlite is pg_catalog alone.
+      const [saved] = await executor.query<{ path: string; timeout: string }>("SELECT current_setting('search_path') AS path, current_setting('statement_timeout') AS timeout");
+      await executor.exec(`SET search_path TO ${scratchSearchPath(name, timescaleSchema)}${timeout === null ? '' : `; SET statement_timeout = ${timeout}`}`);
       try {
         return await fn();
       } finally {
-        await executor.exec('RESET search_path; RESET statement_timeout');
+        await executor.query("SELECT set_config('search_path', {path}, false), set_config('statement_timeout', {timeout}, false)", { path: saved!.path, timeout: saved!.timeout });
       }
     });
+  const inner = timescaleSchema === null ? executor : guardLiveObjects(executor, name);
   const exec: Executor = {
     client: executor.client,
-    exec: (sql: string, params?: QueryParams) => scoped(() => executor.exec(sql, params)),
-    query: <T extends Row = Row>(sql: string, params?: QueryParams) => scoped(() => executor.query<T>(sql, params)),
+    exec: (sql: string, params?: QueryParams) => scoped(() => inner.exec(sql, params)),
+    query: <T extends Row = Row>(sql: string, params?: QueryParams) => scoped(() => inner.query<T>(sql, params)),
   };
   let dropping: Promise<void> | undefined;
   return { ...ref, exec, drop: () => (dropping ??= gate.run(() => dropPostgresScratch(executor, ref))) };
