@@ -51,8 +51,8 @@ export function newToken(): string {
 }
 
 export function toWindowRecord(runId: string, batch: number, start: string, stored: StoredWindow): WindowRecord {
-  const { v: _v, ...rest } = stored;
-  return { runId, start, batch, ...rest };
+  const { v: _v, end, ...rest } = stored;
+  return { runId, start, end, batch, ...rest };
 }
 
 /** A window without a record: pending, never tried. */
