@@ -27,7 +27,9 @@ const RUNS: Record<string, { script: string; env: Record<string, string>; cwd?: 
   ...(process.env.BENCH_BEFORE_DIR ? { 'writes-before': { script: 'state-writes', env: {}, cwd: process.env.BENCH_BEFORE_DIR } } : {}),
 };
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
-const file = (name: string) => join(results, name === 'writes-before' ? 'state-writes-before.json' : name === 'writes' ? 'state-writes.json' : `side-by-side-${name}.json`);
+// The same result files as bench/all.ts's variants, so RESULTS.md shows these figures too.
+const FILES: Record<string, string> = { 'cli-168': 'backfill-clickhouse-cli', 'cli-720': 'backfill-clickhouse-cli-720', postgres: 'backfill-postgres-indexed', writes: 'state-writes', 'writes-before': 'state-writes-before' };
+const file = (name: string) => join(results, `${FILES[name]}.json`);
 for (const [name, run] of Object.entries(RUNS)) {
   if (only && !only.includes(name) && !(name === 'writes-before' && only.includes('writes'))) continue;
   process.stdout.write(`\n### ${name}\n`);
