@@ -67,6 +67,25 @@ describe('one write per statement', () => {
     expect((await first.reconcileRun('race')).counts).toMatchObject({ succeeded: 24, running: 0 });
   });
 
+  it('never leaves a window out on a stale view: what it last saw as not claimable, or not held, is read again', async () => {
+    const table = await fx.freshTable();
+    const a = new RunStore(fx.doc, table);
+    const b = new RunStore(fx.doc, table);
+    await a.createRun(newRun('stale', { windowsOnDemand: true, batchSize: 24 }));
+    const [w, x] = refs(24) as [ReturnType<typeof refs>[number], ReturnType<typeof refs>[number]];
+    const t0 = Date.now();
+    expect(await a.claimWindows('stale', [w, x], 'a', { leaseMs: 1_000, allow: ['pending'], now: t0 })).toHaveLength(2); // a sees w running, its own
+    // b takes w over after a's lease ran out, and fails it: a's view of w is stale now.
+    expect(await b.claimWindows('stale', [w], 'b', { leaseMs: 1_000, allow: ['pending'], now: t0 + 5_000 })).toHaveLength(1);
+    await b.failWindows('stale', 'b', [w], { error: new Error('boom'), durationMs: 1 });
+    // A retry through a: its view says w is running under a live lease; the item says failed.
+    const retried = await a.claimWindows('stale', [w], 'a2', { leaseMs: 60_000, allow: ['failed'], now: t0 + 500 });
+    expect(retried.map((r) => [r.start, r.leaseOwner, r.attempts])).toEqual([[w.start, 'a2', 3]]);
+    // And a completion by b through its own view of x (never claimed by b) changes nothing.
+    expect((await b.completeWindows('stale', 'b', [{ ...x, rows: 1, durationMs: 1 }])).size).toBe(0);
+    expect((await a.completeWindows('stale', 'a', [{ ...x, rows: 1, durationMs: 1 }])).size).toBe(1);
+  });
+
   it('refuses a run planned before state format 2 with one line naming the format', async () => {
     const table = await fx.freshTable();
     const store = new RunStore(fx.doc, table);

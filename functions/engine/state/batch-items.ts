@@ -90,17 +90,21 @@ export class BatchItems {
   }
 
   /**
-   * Asks `decide` for the new records of the windows it changes, from the item as last seen,
-   * and writes them with one conditional write; on a lost race reads the item and decides
+   * Asks `decide` for the new records of the windows it changes (of `wanted`), from the item
+   * as last seen, and writes them with one conditional write; on a lost race, or when the view
+   * last seen would leave some of the wanted windows unchanged, reads the item and decides
    * again. Returns what was written.
    */
-  async change(runId: string, batch: number, decide: (current: StoredWindows) => StoredWindows): Promise<StoredWindows> {
+  async change(runId: string, batch: number, wanted: number, decide: (current: StoredWindows) => StoredWindows): Promise<StoredWindows> {
     const key = `${runId}#${batch}`;
     for (let attempt = 1; ; attempt++) {
       const known = attempt === 1 ? this.seen.get(key) : undefined;
       const current = known === undefined ? await this.read(runId, batch) : known ?? undefined;
       const changes = decide(current ?? {});
       const starts = Object.keys(changes);
+      // What was last seen may be stale: a write from it is checked by its condition, but a
+      // window it would leave out (not claimable, not held) is decided again from a fresh read.
+      if (known !== undefined && starts.length < wanted) continue;
       if (starts.length === 0) return {};
       for (const s of starts) changes[s] = { ...changes[s]!, v: newToken() };
       try {

@@ -61,7 +61,7 @@ export async function claimWindows(t: Transitions, refs: readonly WindowRef[], o
   const delta = new CountDelta();
   for (const [batch, list] of byBatch(refs)) {
     let from: Record<string, StoredWindow['status']> = {};
-    const written = await t.items.change(t.runId, batch, (current) => {
+    const written = await t.items.change(t.runId, batch, list.length, (current) => {
       from = {};
       const out: StoredWindows = {};
       for (const ref of list) {
@@ -92,7 +92,7 @@ export async function claimWindows(t: Transitions, refs: readonly WindowRef[], o
 async function fromRunning(t: Transitions, refs: readonly WindowRef[], owner: string, next: (cur: StoredWindow, start: string) => StoredWindow): Promise<Map<string, StoredWindow>> {
   const done = new Map<string, StoredWindow>();
   for (const [batch, list] of byBatch(refs)) {
-    const written = await t.items.change(t.runId, batch, (current) => {
+    const written = await t.items.change(t.runId, batch, list.length, (current) => {
       const out: StoredWindows = {};
       for (const ref of list) {
         const cur = current[ref.start];
