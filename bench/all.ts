@@ -20,7 +20,12 @@ const VARIANTS: Record<string, { script: string; env?: Record<string, string> }>
   'backfill-clickhouse': { script: 'backfill-clickhouse' },
   'backfill-clickhouse-all-spans': { script: 'backfill-clickhouse', env: { BENCH_CH_SELECT: 'all' } },
   'backfill-clickhouse-cli': { script: 'backfill-clickhouse-cli' },
+  // Issue 18's second case: 720 hourly windows of ~1,500 rows, whole processes.
+  'backfill-clickhouse-cli-720': { script: 'backfill-clickhouse-cli', env: { BENCH_CLI_DAYS: '30', BENCH_CLI_ROWS: '1080000' } },
   'backfill-postgres': { script: 'backfill-postgres' },
+  // The indexed pair alone (what bench/side-by-side.ts runs).
+  'backfill-postgres-indexed': { script: 'backfill-postgres', env: { BENCH_PG_NOIDX_REPS: '0' } },
+  'state-writes': { script: 'state-writes' },
   'noop-startup': { script: 'noop-startup' },
   'planning-scale': { script: 'planning-scale' },
   'cost-model': { script: 'cost-model' },

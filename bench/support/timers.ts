@@ -67,7 +67,7 @@ function timedExecutor(executor: Executor, timers: Timers): Executor {
   };
 }
 
-const RUN_STORE_METHODS = ['claimWindow', 'completeWindow', 'failWindow', 'listWindows', 'getRun', 'createRun', 'putWindows', 'reconcileRun', 'updateRunStatus', 'failedOrStuckWindows'] as const;
+const RUN_STORE_METHODS = ['claimWindows', 'completeWindows', 'failWindows', 'releaseWindows', 'renewWindowLeases', 'claimWindow', 'completeWindow', 'failWindow', 'listWindows', 'getRun', 'createRun', 'putWindows', 'reconcileRun', 'updateRunStatus', 'failedOrStuckWindows'] as const;
 
 /** Patches the RunStore instance in place: each call is timed under `state: <method>`. */
 export function instrumentRunStore(runs: RunStore, timers: Timers): void {

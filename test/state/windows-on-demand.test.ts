@@ -22,9 +22,10 @@ async function gridRun(runId: string): Promise<{ store: RunStore; table: string 
   return { store, table };
 }
 
+/** Window records written: the entries of the run's batch items (keys.ts). */
 async function storedItems(table: string, runId: string): Promise<number> {
-  const out = await fx.doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :w)', ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':w': 'WIN#' } }));
-  return out.Items?.length ?? 0;
+  const out = await fx.doc.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :b)', ExpressionAttributeValues: { ':pk': `RUN#${runId}`, ':b': 'BAT#' } }));
+  return (out.Items ?? []).reduce((n, item) => n + Object.keys((item.w ?? {}) as object).length, 0);
 }
 
 describe('windows on demand', () => {

@@ -1,8 +1,9 @@
-// Runs the windows of a run. Windows are the unit of bookkeeping: each is claimed in DynamoDB
-// (a conditional write, so two workers never run the same window) and recorded succeeded or
-// failed with its own rows and source rows. Statements are sized by time instead: adjacent
-// claimable windows are grouped into one statement over [first.start, last.end), as many as
-// fit the target statement duration (group-size.ts). A group that fails is split in halves
+// Runs the windows of a run. Windows are the unit of bookkeeping: each keeps its own record
+// (claimed by a conditional write, so two workers never run the same window; recorded
+// succeeded or failed with its own rows and source rows). Statements are sized by time
+// instead: adjacent claimable windows of one batch are grouped into one statement over
+// [first.start, last.end), as many as fit the target statement duration (group-size.ts), and
+// the group is claimed with one write and completed with one (its batch's state item). A group that fails is split in halves
 // until the failing window is alone: every other window succeeds, only the bad one is
 // recorded failed, never thrown, so one bad hour cannot abort the run.
 // At most `concurrency` statements run at once; that is the database's load valve. With a
@@ -79,15 +80,6 @@ export interface ExecuteResult {
   statements: number;
 }
 
-/** DynamoDB writes of one group go out this many at a time. */
-const WRITES_AT_ONCE = 16;
-
-async function inChunks<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += WRITES_AT_ONCE) out.push(...(await Promise.all(items.slice(i, i + WRITES_AT_ONCE).map(fn))));
-  return out;
-}
-
 const spanOf = (w: WindowRecord): TimeSpan => ({ start: new Date(w.start), end: new Date(w.end) });
 const byStart = (a: WindowRecord, b: WindowRecord) => Date.parse(a.start) - Date.parse(b.start);
 
@@ -141,18 +133,18 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     return !stopped;
   };
 
-  /** The next candidates in claim order, adjacent, as many as the sizer allows. */
+  /** The next candidates in claim order, adjacent and of one batch (one state item), as many as the sizer allows. */
   const takeGroup = (): WindowRecord[] => {
     const size = sizer.next(opts.budget?.statementLimitMs());
     const group = [candidates[next++]!];
     const adjacent = (a: WindowRecord, b: WindowRecord) => (opts.order === 'newest-first' ? Date.parse(b.end) === Date.parse(a.start) : Date.parse(a.end) === Date.parse(b.start));
-    while (group.length < size && next < candidates.length && adjacent(group.at(-1)!, candidates[next]!)) group.push(candidates[next++]!);
+    while (group.length < size && next < candidates.length && adjacent(group.at(-1)!, candidates[next]!) && candidates[next]!.batch === group[0]!.batch) group.push(candidates[next++]!);
     return group;
   };
 
   /** Claimed windows not run (stopped for time): back to what the next invocation claims. */
   const giveBack = async (windows: WindowRecord[]): Promise<void> => {
-    await inChunks(windows, (w) => runs.releaseWindow(opts.runId, w.start, opts.owner, opts.allow[0]));
+    if (windows.length) await runs.releaseWindows(opts.runId, opts.owner, windows, opts.allow[0]);
     if (windows.length) result.more = true;
   };
 
@@ -189,10 +181,8 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     opts.budget?.observe(share);
     if (!('error' in outcome)) {
       const out = outcome;
-      // Recorded in claim order (each record's updatedAt is taken as its write is sent).
-      const done = ws.map((w, i) => [w, out[i]!] as const);
-      if (opts.order === 'newest-first') done.reverse();
-      await inChunks(done, ([w, c]) => runs.completeWindow(opts.runId, w.start, opts.owner, { rows: c.rows, sourceRows: c.sourceRows, durationMs: share }, counts));
+      // The statement's windows are recorded by one write (per batch item).
+      await runs.completeWindows(opts.runId, opts.owner, ws.map((w, i) => ({ start: w.start, end: w.end, batch: w.batch, rows: out[i]!.rows, sourceRows: out[i]!.sourceRows, durationMs: share })), counts);
       ws.forEach((w, i) => {
         result.succeeded++;
         result.rows += out[i]!.rows;
@@ -218,7 +208,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     const [w] = ws as [WindowRecord];
     // The engine may know better what the failure means (a compressed TimescaleDB chunk: which one, what to run).
     const explained = (await dialect.explainFailure(driver, def, span, error).catch(() => null)) ?? error;
-    await runs.failWindow(opts.runId, w.start, opts.owner, { error: explained, durationMs }, counts);
+    await runs.failWindows(opts.runId, opts.owner, [w], { error: explained, durationMs }, counts);
     result.failed++;
     opts.onWindow?.({ start: w.start, end: w.end, status: 'failed', rows: 0, durationMs, error: shortError(explained) });
   };
@@ -234,12 +224,12 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     }
     let heartbeat: ReturnType<typeof keepWindowLeases> | undefined;
     try {
-      const claimed = (await inChunks(take, (w) => runs.claimWindow(opts.runId, w.start, opts.owner, { leaseMs, allow: opts.allow, counts, window: { end: w.end, batch: w.batch } })))
-        .filter((c): c is WindowRecord => c !== null);
+      // One conditional write for the group (it lies in one batch item).
+      const claimed = await runs.claimWindows(opts.runId, take, opts.owner, { leaseMs, allow: opts.allow, counts });
       result.skipped += take.length - claimed.length;
       claimed.sort(byStart);
       // The leases are short; they are renewed while the group and its halves run (lease-heartbeat.ts).
-      heartbeat = keepWindowLeases(runs, opts.runId, opts.owner, claimed.map((w) => w.start), leaseMs);
+      heartbeat = keepWindowLeases(runs, opts.runId, opts.owner, claimed, leaseMs);
       // A re-run (retry, resume, an expired lease taken over): an earlier attempt's statement
       // may still be running, abandoned; it must be gone before this one deletes and inserts.
       // It carries the label of its group's first window: any window of this group (every

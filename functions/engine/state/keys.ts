@@ -20,13 +20,18 @@
 //           definitionChecksum? (sha256 of the backfill definition text it planned: pinned code),
 //           plannedBy? (the execution whose Plan created it), planKey? (its parameters, hashed)
 //           gsi1pk=RUNS gsi1sk=<createdAt>#<runId>   → "recent runs", newest first
-// Window    pk=RUN#<runId>   sk=WIN#<startISO>
-//           runId, start, end (ISO), batch (int), status (pending|running|succeeded|failed),
+// Windows   pk=RUN#<runId>   sk=BAT#<batch, 6 digits>       (state format 2: state/batch-items.ts)
+//           runId, batch, w: { <window start ISO>: { end, status (pending|running|succeeded|failed),
 //           attempts, rows, sourceRows?, durationMs?, lastError? (redacted + truncated by
-//           shortError), leaseOwner?, leaseExpiresAt? (epoch ms), updatedAt
+//           shortError), leaseOwner?, leaseExpiresAt? (epoch ms), leasePid?, leaseHost?,
+//           updatedAt, v (changes on every write: the compare-and-set token) } }
+//           One item per batch: a statement over N windows of a batch claims them with one
+//           conditional UpdateItem and completes them with one. An item appears when a window of
+//           its batch is first claimed; a window with no record reads as pending.
+//           Run records carry stateFormat = 2; runs without it (one item per window) are refused.
 //
-// A run and its windows share a partition, so one Query (sk begins_with WIN#) lists a run's
-// windows in start order: ISO-8601 UTC strings of one fixed width sort like the instants.
+// A run and its batches share a partition, so one Query (sk begins_with BAT#) lists a run's
+// windows in batch order, and within an item by start (ISO-8601 UTC of one width sorts as time).
 import { UsageError } from '../errors.js';
 
 export const TABLE_KEYS = {
@@ -40,7 +45,10 @@ export const TABLE_KEYS = {
 
 export const RUN_SK = 'RUN';
 export const LOCK_SK = 'LOCK';
-export const WINDOW_SK_PREFIX = 'WIN#';
+export const BATCH_SK_PREFIX = 'BAT#';
+/** How window state is kept: 2 = one item per batch holding its windows' records. */
+export const STATE_FORMAT = 2;
+const MAX_BATCH = 999_999;
 export const RUNS_GSI_PK = 'RUNS';
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -57,8 +65,13 @@ export function runKey(runId: string): { pk: string; sk: string } {
   return { pk: `RUN#${assertRunId(runId)}`, sk: RUN_SK };
 }
 
-export function windowKey(runId: string, start: Date | string): { pk: string; sk: string } {
-  return { pk: `RUN#${assertRunId(runId)}`, sk: `${WINDOW_SK_PREFIX}${toIso(start)}` };
+export function batchSortKey(batch: number): string {
+  if (!Number.isInteger(batch) || batch < 0 || batch > MAX_BATCH) throw new UsageError(`invalid batch ${String(batch)}`);
+  return `${BATCH_SK_PREFIX}${String(batch).padStart(6, '0')}`;
+}
+
+export function batchKey(runId: string, batch: number): { pk: string; sk: string } {
+  return { pk: `RUN#${assertRunId(runId)}`, sk: batchSortKey(batch) };
 }
 
 export function lockKey(key: string): { pk: string; sk: string } {

@@ -38,6 +38,8 @@ export interface RunRecord {
    * record is written when it first runs, and a window with no record reads as pending.
    */
   windowsOnDemand?: boolean;
+  /** How its window state is kept (keys.ts STATE_FORMAT); absent on runs planned before format 2, which are refused. */
+  stateFormat?: number;
   error?: string;
   /** Which windows run first; absent: oldest first. */
   order?: RunOrder;
@@ -73,7 +75,7 @@ export interface RunValve {
 }
 
 /** What the caller supplies to create a run; the store fills in status, counts and times. */
-export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'valve' | 'waiting' | 'order' | 'rangeStart' | 'rangeEnd' | 'windowsOnDemand'> & {
+export type NewRun = Omit<RunRecord, 'status' | 'counts' | 'rowsWritten' | 'sourceRows' | 'createdAt' | 'updatedAt' | 'plannedAt' | 'error' | 'verify' | 'valve' | 'waiting' | 'order' | 'rangeStart' | 'rangeEnd' | 'windowsOnDemand' | 'stateFormat'> & {
   order?: RunOrder;
   windowsOnDemand?: boolean;
   rangeStart: Date | string;

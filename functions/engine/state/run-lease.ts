@@ -22,6 +22,9 @@ import { lockKey, runLeaseKey } from './keys.js';
  */
 export const RUN_LEASE_TTL_MS = 20 * 60_000;
 
+/** A lease with more than this share of its TTL left is not written again by take() (renewals come every third). */
+const FRESH = 0.75;
+
 /** Lease items outlive their lease by a day in AWS, then TTL removes abandoned ones. */
 const TTL_GRACE_SECONDS = 24 * 3600;
 
@@ -51,6 +54,11 @@ export class RunLeases {
    * another run holds it. True when nobody held it before (taken, not renewed).
    */
   async take(subject: RunLeaseSubject): Promise<boolean> {
+    // Held by this run and renewed within the last quarter of its TTL (a batch just before
+    // this one): a read confirms it, and no write is needed. The write would change nothing a
+    // rival could see: it cannot take an unexpired lease either way.
+    const held = await this.holder(subject.targetName, subject.version);
+    if (held?.runId === subject.runId && held.leaseExpiresAt - this.now() > this.ttlMs * FRESH) return false;
     for (let attempt = 0; ; attempt++) {
       const put = await this.tryPut(subject);
       if (put !== 'refused') return put === 'taken';

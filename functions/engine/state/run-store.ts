@@ -5,14 +5,15 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UsageError, shortError } from '../errors.js';
 import { redact } from '../redact.js';
-import { RUNS_GSI_PK, TABLE_KEYS, WINDOW_SK_PREFIX, assertRunId, runKey, runsIndexSortKey, toIso } from './keys.js';
-import { RUN_STATUSES, emptyCounts, toRunRecord, toWindowRecord } from './records.js';
+import { BATCH_SK_PREFIX, RUNS_GSI_PK, STATE_FORMAT, TABLE_KEYS, assertRunId, runKey, runsIndexSortKey, toIso } from './keys.js';
+import { RUN_STATUSES, emptyCounts, toRunRecord } from './records.js';
 import type { NewRun, PlannedWindow, RunRecord, RunStatus, RunValve, WindowRecord, WindowStatus } from './records.js';
-import { batchPut, windowItems } from './window-plan.js';
+import { batchPut, batchItems } from './window-plan.js';
 import { gridWindows } from '../backfill/windows.js';
 import { parseWindowSize } from '../backfill/duration.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
-import { claimWindow, completeWindow, failWindow, releaseWindow, renewWindowLease, type ClaimOptions, type ClaimableStatus } from './window-transitions.js';
+import { BatchItems, toWindowRecord, type StoredWindows, type WindowRef } from './batch-items.js';
+import { claimWindows, completeWindows, failWindows, releaseWindows, renewWindowLeases, type ClaimOptions, type ClaimableStatus, type Transitions, type WindowResult } from './window-transitions.js';
 import type { LeaseHolder } from './lease-holder.js';
 
 export interface WindowFilter {
@@ -22,8 +23,18 @@ export interface WindowFilter {
   starts?: { first: Date | string; last: Date | string };
 }
 
+/** What never changes on a run once created: its grid and how its windows are kept. */
+type RunGrid = Pick<RunRecord, 'runId' | 'rangeStart' | 'rangeEnd' | 'windowSize' | 'batchSize' | 'windowsOnDemand' | 'createdAt'>;
+
+/** A run planned before state format 2 (one item per window) is refused, never migrated. */
+function assertStateFormat(run: RunRecord): void {
+  if (run.stateFormat !== STATE_FORMAT) {
+    throw new UsageError(`run ${run.runId} keeps its windows in state format ${run.stateFormat ?? 1}, which this version does not read (it keeps format ${STATE_FORMAT}: one item per batch); plan a new run`);
+  }
+}
+
 /** The run's grid windows in the filter's range, each its stored record or, with none, pending. */
-function mergeWithGrid(run: RunRecord, stored: WindowRecord[], filter: WindowFilter): WindowRecord[] {
+function mergeWithGrid(run: RunGrid, stored: WindowRecord[], filter: WindowFilter): WindowRecord[] {
   const byStart = new Map(stored.map((w) => [w.start, w]));
   const bounds = filter.starts ? { first: new Date(filter.starts.first), last: new Date(filter.starts.last) } : undefined;
   const out: WindowRecord[] = [];
@@ -50,7 +61,53 @@ export class RunStore {
    * `doc`/`tableName` are public so stores of other items in the same table (state/run-lease.ts) share the client.
    * `holder`: this process, written on every lease it claims (local processes; see lease-holder.ts).
    */
-  constructor(readonly doc: DynamoDBDocumentClient, readonly tableName: string, private readonly options: { holder?: LeaseHolder } = {}) {}
+  constructor(readonly doc: DynamoDBDocumentClient, readonly tableName: string, private readonly options: { holder?: LeaseHolder } = {}) {
+    this.items = new BatchItems(doc, tableName);
+  }
+
+  private readonly items: BatchItems;
+  private readonly grids = new Map<string, RunGrid>();
+
+  /** The run's grid (read once per process: it never changes), after checking its state format. */
+  private async grid(runId: string): Promise<RunGrid | null> {
+    const known = this.grids.get(runId);
+    if (known) return known;
+    const run = await this.getRun(runId);
+    if (!run) return null;
+    assertStateFormat(run);
+    return this.grids.get(runId) ?? null;
+  }
+
+  /** Remembers a run's grid whenever its record is read (it never changes). */
+  private noteGrid(run: RunRecord): void {
+    if (run.stateFormat !== STATE_FORMAT || this.grids.has(run.runId)) return;
+    const { runId, rangeStart, rangeEnd, windowSize, batchSize, windowsOnDemand, createdAt } = run;
+    if (this.grids.size > 64) this.grids.clear();
+    this.grids.set(runId, { runId, rangeStart, rangeEnd, windowSize, batchSize, createdAt, ...(windowsOnDemand ? { windowsOnDemand } : {}) });
+  }
+
+  private async transitions(runId: string): Promise<Transitions> {
+    const grid = await this.grid(runId);
+    if (!grid) throw new UsageError(`run ${runId} does not exist`);
+    return { items: this.items, doc: this.doc, table: this.tableName, runId, onDemand: grid.windowsOnDemand === true };
+  }
+
+  /**
+   * Where one window's record lives: from `window` when given, else from the run's grid (windows
+   * on demand) or its written plan (putWindows: the batch it was planned in); null when it has none.
+   */
+  private async refOf(runId: string, start: Date | string, window?: { end: Date | string; batch: number }): Promise<WindowRef | null> {
+    if (window) return { start: toIso(start), end: toIso(window.end), batch: window.batch };
+    const grid = await this.grid(runId);
+    if (!grid) return null;
+    const at = new Date(toIso(start));
+    if (!grid.windowsOnDemand) {
+      const found = (await this.storedWindows(runId, {})).find((w) => w.start === at.toISOString());
+      return found ? { start: found.start, end: found.end, batch: found.batch } : null;
+    }
+    const [g] = gridWindows(new Date(grid.rangeStart), new Date(grid.rangeEnd), parseWindowSize(grid.windowSize), grid.batchSize, { first: at, last: at });
+    return g && g.start.getTime() === at.getTime() ? { start: at.toISOString(), end: g.end.toISOString(), batch: g.batch } : null;
+  }
 
   /** Creates the run record; UsageError if the id is taken (run ids are never reused). */
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -73,6 +130,7 @@ export class RunStore {
       ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
       ...pinned(run),
       status: run.status ?? 'planned',
+      stateFormat: STATE_FORMAT,
       // A run with windows on demand is planned once it exists: every window of its grid is pending.
       counts: run.windowsOnDemand ? { ...emptyCounts(), pending: run.windowCount } : emptyCounts(),
       ...(run.windowsOnDemand ? { windowsOnDemand: true, plannedAt: createdAt } : {}),
@@ -98,7 +156,10 @@ export class RunStore {
 
   async getRun(runId: string): Promise<RunRecord | null> {
     const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: runKey(runId), ConsistentRead: true }));
-    return out.Item ? toRunRecord(out.Item) : null;
+    if (!out.Item) return null;
+    const run = toRunRecord(out.Item);
+    this.noteGrid(run);
+    return run;
   }
 
   /** The most recent runs, newest first (by createdAt). */
@@ -151,9 +212,11 @@ export class RunStore {
     const run = await this.getRun(runId);
     if (!run) throw new UsageError(`run ${runId} does not exist`);
     if (run.plannedAt) return 0;
+    assertStateFormat(run);
     const now = new Date();
-    const items = windowItems(runId, windows, now);
+    const items = batchItems(runId, windows, now);
     await batchPut(this.doc, this.tableName, items);
+    const count = windows.length;
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -161,14 +224,14 @@ export class RunStore {
           Key: runKey(runId),
           UpdateExpression: 'SET plannedAt = :ts, updatedAt = :ts, windowCount = :n, counts = :counts, rowsWritten = :zero, sourceRows = :zero',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(plannedAt)',
-          ExpressionAttributeValues: { ':ts': now.toISOString(), ':n': items.length, ':counts': { ...emptyCounts(), pending: items.length }, ':zero': 0 },
+          ExpressionAttributeValues: { ':ts': now.toISOString(), ':n': count, ':counts': { ...emptyCounts(), pending: count }, ':zero': 0 },
         }),
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 0; // a concurrent planner finished first
       throw error;
     }
-    return items.length;
+    return count;
   }
 
   /**
@@ -177,93 +240,121 @@ export class RunStore {
    * those items are read (and paid for) rather than the run's whole partition filtered afterwards.
    */
   async listWindows(runId: string, filter: WindowFilter = {}): Promise<WindowRecord[]> {
-    const run = await this.getRun(runId);
-    if (!run?.windowsOnDemand) return this.queryWindows(runId, filter);
-    // Unwritten windows are pending: read every record in range (a status filter on the Query
-    // would hide which windows are written), then lay them over the grid.
-    const stored = await this.queryWindows(runId, { ...filter, status: filter.status === 'pending' ? undefined : filter.status });
-    if (filter.status !== undefined && filter.status !== 'pending') return stored;
-    const windows = mergeWithGrid(run, stored, filter);
+    const run = await this.grid(runId);
+    if (!run) return [];
+    if (!run.windowsOnDemand || (filter.status !== undefined && filter.status !== 'pending')) return this.storedWindows(runId, filter);
+    // Unwritten windows are pending: lay every record in range over the grid.
+    const windows = mergeWithGrid(run, await this.storedWindows(runId, { ...filter, status: undefined }), filter);
     return filter.status === undefined ? windows : windows.filter((w) => w.status === filter.status);
   }
 
-  private async queryWindows(runId: string, filter: WindowFilter): Promise<WindowRecord[]> {
-    const names: Record<string, string> = { '#sk': 'sk' };
-    const values: Record<string, unknown> = { ':pk': runKey(runId).pk };
-    let keyCondition = 'pk = :pk AND begins_with(#sk, :win)';
-    if (filter.starts) {
-      values[':first'] = `${WINDOW_SK_PREFIX}${toIso(filter.starts.first)}`;
-      values[':last'] = `${WINDOW_SK_PREFIX}${toIso(filter.starts.last)}`;
-      keyCondition = 'pk = :pk AND #sk BETWEEN :first AND :last';
-    } else {
-      values[':win'] = WINDOW_SK_PREFIX;
-    }
-    const conditions: string[] = [];
-    if (filter.status !== undefined) {
-      names['#status'] = 'status';
-      values[':status'] = filter.status;
-      conditions.push('#status = :status');
-    }
+  /**
+   * The window records in the filter's range: one GetItem for a batch, else one Query of the
+   * run's batch items. Records of the status filtered; unwritten windows are not among them.
+   */
+  private async storedWindows(runId: string, filter: WindowFilter): Promise<WindowRecord[]> {
+    const items: { batch: number; w: StoredWindows }[] = [];
     if (filter.batch !== undefined) {
-      names['#batch'] = 'batch';
-      values[':batch'] = filter.batch;
-      conditions.push('#batch = :batch');
+      const w = await this.items.read(runId, filter.batch);
+      if (w) items.push({ batch: filter.batch, w });
+    } else {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(#sk, :bat)',
+            ExpressionAttributeNames: { '#sk': 'sk' },
+            ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':bat': BATCH_SK_PREFIX },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          const batch = item.batch as number;
+          const w = (item.w ?? {}) as StoredWindows;
+          this.items.remember(runId, batch, w);
+          items.push({ batch, w });
+        }
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
     }
+    const first = filter.starts ? toIso(filter.starts.first) : undefined;
+    const last = filter.starts ? toIso(filter.starts.last) : undefined;
     const windows: WindowRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: keyCondition,
-          FilterExpression: conditions.length > 0 ? conditions.join(' AND ') : undefined,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: Object.keys(values).length > 0 ? values : undefined,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) windows.push(toWindowRecord(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return windows;
+    for (const { batch, w } of items) {
+      for (const start of Object.keys(w).sort()) {
+        if ((first !== undefined && start < first) || (last !== undefined && start > last)) continue;
+        const record = toWindowRecord(runId, batch, start, w[start]!);
+        if (filter.status === undefined || record.status === filter.status) windows.push(record);
+      }
+    }
+    return windows.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   }
 
   /**
-   * `opts.window` (end, batch) lets the claim write the record of a window that has none yet
-   * (windows on demand); without it the run's grid is read to find them (one more read).
+   * Claims those of `windows` that are claimable (pending, failed per `opts.allow`, or running
+   * with an expired lease): one conditional write per batch item they lie in. Returns the claimed records.
+   */
+  async claimWindows(runId: string, windows: readonly WindowRef[], owner: string, opts: ClaimOptions): Promise<WindowRecord[]> {
+    return claimWindows(await this.transitions(runId), windows, owner, this.options.holder && !opts.holder ? { ...opts, holder: this.options.holder } : opts);
+  }
+
+  /** running → succeeded for those `owner` still holds, each with its rows: one write per batch item. Returns their starts. */
+  async completeWindows(runId: string, owner: string, results: readonly (WindowRef & WindowResult)[], counts?: CountSink): Promise<Set<string>> {
+    return completeWindows(await this.transitions(runId), owner, results, counts);
+  }
+
+  async failWindows(runId: string, owner: string, windows: readonly WindowRef[], result: { error: unknown; durationMs: number }, counts?: CountSink): Promise<Set<string>> {
+    return failWindows(await this.transitions(runId), owner, windows, result, counts);
+  }
+
+  /** running → pending (or `to`) while `owner` holds them: windows whose worker is known dead, or stopped at a time limit (see window-transitions). */
+  async releaseWindows(runId: string, owner: string, windows: readonly WindowRef[], to?: ClaimableStatus): Promise<Set<string>> {
+    return releaseWindows(await this.transitions(runId), owner, windows, to);
+  }
+
+  /** Extends `owner`'s leases on running windows (the heartbeat): returns the starts still held. */
+  async renewWindowLeases(runId: string, owner: string, windows: readonly WindowRef[], leaseMs: number): Promise<Set<string>> {
+    return renewWindowLeases(await this.transitions(runId), owner, windows, leaseMs);
+  }
+
+  /**
+   * One window's claim. `opts.window` (end, batch) saves finding the window on the run's grid.
+   * A window off the grid, or not claimable, gives null.
    */
   async claimWindow(runId: string, start: Date | string, owner: string, opts: ClaimOptions): Promise<WindowRecord | null> {
-    if (opts.window === undefined) {
-      const run = await this.getRun(runId);
-      const at = new Date(toIso(start));
-      const [g] = run?.windowsOnDemand ? gridWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize, { first: at, last: at }) : [];
-      if (g && g.start.getTime() === at.getTime()) opts = { ...opts, window: { end: g.end, batch: g.batch } };
-    }
-    return claimWindow(this.doc, this.tableName, runId, start, owner, this.options.holder && !opts.holder ? { ...opts, holder: this.options.holder } : opts);
+    const ref = await this.refOf(runId, start, opts.window);
+    if (!ref) return null;
+    const [claimed] = await this.claimWindows(runId, [ref], owner, opts);
+    return claimed ?? null;
   }
 
   /** Extends `owner`'s lease on a running window (the heartbeat): false when it is not held any more. */
-  renewWindowLease(runId: string, start: Date | string, owner: string, leaseMs: number): Promise<boolean> {
-    return renewWindowLease(this.doc, this.tableName, runId, start, owner, leaseMs);
+  async renewWindowLease(runId: string, start: Date | string, owner: string, leaseMs: number): Promise<boolean> {
+    const ref = await this.refOf(runId, start);
+    return ref !== null && (await this.renewWindowLeases(runId, owner, [ref], leaseMs)).size === 1;
   }
 
-  completeWindow(runId: string, start: Date | string, owner: string, result: { rows: number; sourceRows?: number; durationMs: number }, counts?: CountSink): Promise<boolean> {
-    return completeWindow(this.doc, this.tableName, runId, start, owner, result, counts);
+  async completeWindow(runId: string, start: Date | string, owner: string, result: WindowResult, counts?: CountSink): Promise<boolean> {
+    const ref = await this.refOf(runId, start);
+    return ref !== null && (await this.completeWindows(runId, owner, [{ ...ref, ...result }], counts)).size === 1;
   }
 
-  failWindow(runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }, counts?: CountSink): Promise<boolean> {
-    return failWindow(this.doc, this.tableName, runId, start, owner, result, counts);
+  async failWindow(runId: string, start: Date | string, owner: string, result: { error: unknown; durationMs: number }, counts?: CountSink): Promise<boolean> {
+    const ref = await this.refOf(runId, start);
+    return ref !== null && (await this.failWindows(runId, owner, [ref], result, counts)).size === 1;
   }
 
-  /** A buffer that writes this run's count changes at most once a second (see count-buffer.ts). */
+  /** A buffer that writes this run's count changes every few seconds at most (see count-buffer.ts). */
   countBuffer(runId: string): CountBuffer {
     return new CountBuffer(this.doc, this.tableName, runId);
   }
 
   /** running → pending (or `to`) while `owner` holds it: a window whose worker is known dead, or stopped at its time limit (see window-transitions). */
-  releaseWindow(runId: string, start: Date | string, owner: string, to?: ClaimableStatus): Promise<boolean> {
-    return releaseWindow(this.doc, this.tableName, runId, start, owner, to);
+  async releaseWindow(runId: string, start: Date | string, owner: string, to?: ClaimableStatus): Promise<boolean> {
+    const ref = await this.refOf(runId, start);
+    return ref !== null && (await this.releaseWindows(runId, owner, [ref], to)).size === 1;
   }
 
   /** Windows a retry should run again: failed ones, and running ones whose lease expired before `now`. */

@@ -1,30 +1,32 @@
-// Writing a run's planned windows: BatchWriteItem in chunks of 25 (the API's limit), a few
+// Writing a run's planned windows, one item per batch (batch-items.ts): BatchWriteItem in chunks of 25 (the API's limit), a few
 // chunks in flight at once, UnprocessedItems (throttling) retried with exponential backoff.
 // BatchWriteItem cannot be conditional, which is why RunStore.putWindows guards the whole
 // plan with the run item's plannedAt instead (a run is planned once).
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { OperationError, UsageError } from '../errors.js';
-import { toIso, windowKey } from './keys.js';
+import { toIso } from './keys.js';
 import type { PlannedWindow } from './records.js';
+import { byBatch, plannedBatchItem } from './batch-items.js';
 
 const CHUNK = 25;
 const PARALLEL_CHUNKS = 4;
 const MAX_ATTEMPTS = 10;
 
-/** Window items for a plan, validated: end after start, batch a non-negative integer, starts unique. */
-export function windowItems(runId: string, windows: readonly PlannedWindow[], now: Date): Record<string, unknown>[] {
+/** The batch items of a plan, every window pending, validated: end after start, batch a non-negative integer, starts unique. */
+export function batchItems(runId: string, windows: readonly PlannedWindow[], now: Date): Record<string, unknown>[] {
   const seen = new Set<string>();
   const updatedAt = now.toISOString();
-  return windows.map((w, i) => {
+  const refs = windows.map((w, i) => {
     const start = toIso(w.start);
     const end = toIso(w.end);
     if (end <= start) throw new UsageError(`window ${i} ends (${end}) before it starts (${start})`);
     if (!Number.isInteger(w.batch) || w.batch < 0) throw new UsageError(`window ${start} has an invalid batch ${String(w.batch)}`);
     if (seen.has(start)) throw new UsageError(`window ${start} appears twice in the plan`);
     seen.add(start);
-    return { ...windowKey(runId, start), runId, start, end, batch: w.batch, status: 'pending', attempts: 0, rows: 0, updatedAt };
+    return { start, end, batch: w.batch };
   });
+  return [...byBatch(refs)].map(([batch, list]) => plannedBatchItem(runId, batch, list, updatedAt));
 }
 
 export async function batchPut(doc: DynamoDBDocumentClient, tableName: string, items: readonly Record<string, unknown>[]): Promise<void> {
