@@ -2,6 +2,7 @@
 // state store (dynalite) and a stub of the Step Functions client (no local SFN API exists).
 //
 //   POST /runs               start a run (body: the execution input; Idempotency-Key, see api-run-guards.ts)  202 | 400 | 409 | 422
+//   POST /runs/revert        start a revert (same body, action revert or absent); 403 unless the stage allows it  202 | 400 | 403 | 409 | 422
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
 //   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
@@ -29,7 +30,7 @@ import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
 import { ConflictError, NotFoundError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
-import { refuseWhileLeased, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
+import { ForbiddenError, refuseRevertOnRuns, refuseRevertUnlessAllowed, refuseWhileLeased, revertBody, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
 import { runIdForKey } from '../engine/state/idempotency-keys.js';
 
 export interface ApiDeps extends RunGuardDeps {
@@ -45,6 +46,7 @@ type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
 
 const ROUTES: Record<string, Record<string, Route>> = {
   '/runs': { POST: startRun },
+  '/runs/revert': { POST: startRevert },
   '/runs/{id}': { GET: getRun },
   '/runs/{id}/windows': { GET: listWindows },
   '/runs/{id}/report': { GET: runReport },
@@ -66,6 +68,7 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     return await route(request, deps);
   } catch (error) {
     if (error instanceof UsageError) return errorResponse(400, error.message);
+    if (error instanceof ForbiddenError) return errorResponse(403, error.message);
     if (error instanceof NotFoundError) return errorResponse(404, error.message);
     if (error instanceof ConflictError) return errorResponse(409, error.message, error.details);
     if (error instanceof UnprocessableError) return errorResponse(422, error.message);
@@ -92,6 +95,17 @@ function checkTarget(deps: ApiDeps, target: string): void {
 async function startRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const { key, body } = takeIdempotencyKey(request, parseJsonBody(request, false));
   const input = parseRunInput(body);
+  refuseRevertOnRuns(input);
+  return startInput(input, key, deps);
+}
+
+async function startRevert(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  refuseRevertUnlessAllowed(deps);
+  const { key, body } = takeIdempotencyKey(request, parseJsonBody(request, false));
+  return startInput(parseRunInput(revertBody(body)), key, deps);
+}
+
+async function startInput(input: RunInput, key: string | undefined, deps: ApiDeps): Promise<ApiResponse> {
   checkTarget(deps, input.target);
   // Retry and resume are idempotent on their own fingerprint: a key adds nothing to them.
   if (input.action === 'retry' || input.action === 'resume') {
