@@ -9,7 +9,7 @@ import { assertIdentifier, type Driver, type Executor, type MigrationLock, type 
 import { connectPostgres, type PostgresTarget } from './connect.js';
 import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
-import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
+import { applyLimits, cancelStatements, isStatementTimeout, limitedStatements } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
 import { ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
@@ -115,6 +115,10 @@ class PostgresDriver implements Driver {
       await applyLimits(tx, limits);
       return fn(tx);
     });
+  }
+
+  limitStatements(exec: Executor, limits: () => StatementLimits): Executor {
+    return limitedStatements(exec, limits, () => this.insideTransaction.getStore() === true);
   }
 
   cancelStatements(labelPrefix: string): Promise<void> {
