@@ -5,7 +5,7 @@
 //   POST /runs/revert        start a revert (same body, action revert or absent); 403 unless the stage allows it  202 | 400 | 403 | 409 | 422
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
-//   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
+//   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404 | 413 (over REPORT_MAX_WINDOWS)
 //   POST /runs/{id}/pause    pause the run: workers finish their window, claim no more  200 | 400 | 404
 //   POST /runs/{id}/unpause  let it claim again                                 200 | 400 | 404
 //   POST /runs/{id}/throttle {"concurrency": N}: at most N windows at once, and the Map run's MaxConcurrency  200 | 400 | 404
@@ -29,7 +29,7 @@ import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
-import { ConflictError, NotFoundError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ConflictError, NotFoundError, TooLargeError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
 import { ForbiddenError, refuseRevertOnRuns, refuseRevertUnlessAllowed, refuseWhileLeased, revertBody, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
 import { runIdForKey } from '../engine/state/idempotency-keys.js';
 
@@ -72,6 +72,7 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     if (error instanceof NotFoundError) return errorResponse(404, error.message);
     if (error instanceof ConflictError) return errorResponse(409, error.message, error.details);
     if (error instanceof UnprocessableError) return errorResponse(422, error.message);
+    if (error instanceof TooLargeError) return errorResponse(413, error.message);
     throw error;
   }
 }
@@ -152,9 +153,24 @@ async function listWindows(request: ApiRequest, deps: ApiDeps): Promise<ApiRespo
   return json(200, { runId, ...(status ? { status } : {}), count: page.length, windows: page, ...(next ? { next } : {}) });
 }
 
+/**
+ * Windows a report renders through the API at most: a year of hours. Past it the page would not
+ * fit the function's 29 s, 512 MB and API Gateway's 6 MB response, so the run is refused up
+ * front from its record (O(1)), before a single window is read.
+ */
+export const REPORT_MAX_WINDOWS = 8_760;
+/** API Gateway's response cap is 6 MB (10 MB payload to the integration): keep clear of it. */
+const REPORT_MAX_BYTES = 5_500_000;
+
+function tooLarge(runId: string, what: string): TooLargeError {
+  return new TooLargeError(`the report of run ${runId} is too large for the API (${what}): page its windows with GET /runs/${runId}/windows, or render it with the CLI: hourglass report ${runId} --out report.html`);
+}
+
 async function runReport(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const run = await existingRun(deps, runIdParam(request));
+  if (run.windowCount > REPORT_MAX_WINDOWS) throw tooLarge(run.runId, `${run.windowCount} windows, at most ${REPORT_MAX_WINDOWS}`);
   const html = redact(renderRunReport(run, await deps.runs.listWindows(run.runId), (deps.now ?? (() => new Date()))()));
+  if (Buffer.byteLength(html) > REPORT_MAX_BYTES) throw tooLarge(run.runId, `${Buffer.byteLength(html)} bytes, at most ${REPORT_MAX_BYTES}`);
   // The page has its own inline script and style and loads nothing: a CSP that says so.
   return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:", 'x-content-type-options': 'nosniff' }, body: html };
 }

@@ -190,6 +190,14 @@ describe('GET /runs/{id} and /runs/{id}/windows', () => {
   });
 });
 
+describe('GET /runs/{id}/report', () => {
+  it('413 with one line for a run of 87,600 windows (ten years of hours), instead of a timeout', async () => {
+    await store.createRun(newRun('api-decade', { windowCount: 87_600 }));
+    const res = await call(restEvent('GET', '/runs/{id}/report', { id: 'api-decade' }));
+    expect(res).toEqual({ status: 413, body: { error: 'the report of run api-decade is too large for the API (87600 windows, at most 8760): page its windows with GET /runs/api-decade/windows, or render it with the CLI: hourglass report api-decade --out report.html' } });
+  });
+});
+
 describe('POST /runs/{id}/retry', () => {
   it('202 starts one retry of the failed windows; a second while it runs is 409', async () => {
     await seedPartialRun('api-retry');

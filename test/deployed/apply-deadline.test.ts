@@ -39,14 +39,14 @@ it('an Apply invocation with no time left past its margin starts no statement an
     const apply = await deployed.run({ action: 'apply', version: 1 }, 'deployed-pg-deadline');
     expect(apply.status).toBe('FAILED');
     expect(JSON.stringify(apply.lastStateInput)).toContain('no time left in this invocation for the next statement');
-    const rows = await withDriver(deployed.stack.networkUrl, async (d) => [
+    const [tracked, absent] = await withDriver(deployed.stack.networkUrl, async (d) => [
       await d.query<{ version: number; status: string; error: string }>('SELECT version, status, error FROM hourglass_migrations ORDER BY version'),
       await d.query<{ absent: boolean }>("SELECT to_regclass('traces') IS NULL AS absent"),
-    ]);
-    expect(rows[0]!.map((r) => [r.version, r.status])).toEqual([[1, 'failed']]);
-    expect(String((rows[0]![0] as { error: string }).error)).toMatch(/^at statement 1 \(.*\): no time left in this invocation for the next statement \(0 ms\): /);
-    expect(String((rows[0]![0] as { error: string }).error).endsWith(LONG_MIGRATION_HINT)).toBe(true);
-    expect(rows[1]).toEqual([{ absent: true }]);
+    ] as const);
+    expect(tracked.map((r) => [r.version, r.status])).toEqual([[1, 'failed']]);
+    expect(tracked[0]!.error).toMatch(/^at statement 1 \(.*\): no time left in this invocation for the next statement \(0 ms\): /);
+    expect(tracked[0]!.error.endsWith(LONG_MIGRATION_HINT)).toBe(true);
+    expect(absent).toEqual([{ absent: true }]);
   } finally {
     await deployed.close();
   }

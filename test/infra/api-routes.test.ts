@@ -407,6 +407,17 @@ describe('GET /runs/{id}/report', () => {
     expect(res.body).toContain('<td class="error">boom</td>');
   });
 
+  it('answers 413 with one line for a run over REPORT_MAX_WINDOWS (87,600 hours), from its record, before reading a window', async () => {
+    await store.createRun(newRun('run-decade', { windowCount: 87_600 }));
+    let windowReads = 0;
+    const counting = new Proxy(store, { get: (target, prop, receiver) => (prop === 'listWindows' ? (...args: unknown[]) => (windowReads++, (target.listWindows as (...a: unknown[]) => unknown).apply(target, args)) : Reflect.get(target, prop, receiver)) });
+    const res = await handleApiRequest(request('GET', '/runs/{id}/report', { id: 'run-decade' }), { ...deps, runs: counting });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(res.body)).toEqual({ error: 'the report of run run-decade is too large for the API (87600 windows, at most 8760): page its windows with GET /runs/run-decade/windows, or render it with the CLI: hourglass report run-decade --out report.html' });
+    expect(windowReads).toBe(0);
+  });
+
   it('answers 404 for an unknown run and 400 for a bad id, as JSON', async () => {
     expect(await call(request('GET', '/runs/{id}/report', { id: 'nope' }))).toEqual({ status: 404, body: { error: 'run nope not found' } });
     expect((await call(request('GET', '/runs/{id}/report', { id: 'a b' }))).status).toBe(400);
