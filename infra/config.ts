@@ -1,6 +1,6 @@
 // Deployment configuration from CDK context (cdk.json, `-c key=value`, or a config file per
-// stage, see stage-config.ts): the stage, targets, optional VPC placement, optional schedules
-// and the trigger bus's guard. Validated at synth, so a typo fails `cdk synth` with one line
+// stage, see stage-config.ts): the stage, targets, optional VPC placement, optional schedules,
+// the trigger bus's guard and the API's (revert). Validated at synth, so a typo fails `cdk synth` with one line
 // instead of a broken deployment. Targets come from here, never from code.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,12 +35,19 @@ export interface EventBusConfig {
   allowRevert: boolean;
 }
 
+/** What the HTTP API may start beyond reads, backfills and repairs. */
+export interface ApiConfig {
+  /** POST /runs/revert: refused with 403 (the default) unless true. */
+  allowRevert: boolean;
+}
+
 export interface HourglassConfig {
   stage: string;
   targets: TargetsConfig;
   vpc?: VpcConfig;
   schedules: ScheduleConfig[];
   eventBus: EventBusConfig;
+  api: ApiConfig;
 }
 
 export function readConfig(node: Node, repoRoot: string): HourglassConfig {
@@ -60,7 +67,8 @@ export function readConfig(node: Node, repoRoot: string): HourglassConfig {
   // A schedule is an EventBridge trigger too: revert on a timer only where reverts from EventBridge are allowed.
   const revert = schedules.find((s) => s.input.action === 'revert');
   if (revert && !eventBus.allowRevert) throw new UsageError(`${schedule.label}: schedule ${revert.name} reverts, which EventBridge may not unless ${eventBusSetting.label}.allowRevert is true`);
-  return { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus };
+  const api = settings.get('api');
+  return { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus, api: parseApi(api.value, api.label) };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -112,4 +120,12 @@ function parseEventBus(raw: unknown, label: string): EventBusConfig {
   if (!Array.isArray(accounts) || !accounts.every((a) => typeof a === 'string' && ACCOUNT.test(a))) throw new UsageError(`${label}.accounts must be a list of 12-digit AWS account ids`);
   if (raw.allowRevert !== undefined && typeof raw.allowRevert !== 'boolean') throw new UsageError(`${label}.allowRevert must be true or false`);
   return { accounts: [...new Set(accounts as string[])], allowRevert: raw.allowRevert === true };
+}
+
+function parseApi(raw: unknown, label: string): ApiConfig {
+  if (raw === undefined || raw === null) return { allowRevert: false };
+  if (!isObject(raw)) throw new UsageError(`${label} must be {allowRevert?}`);
+  for (const key of Object.keys(raw)) if (key !== 'allowRevert') throw new UsageError(`${label}: unknown field "${key.slice(0, 40)}" (known: allowRevert)`);
+  if (raw.allowRevert !== undefined && typeof raw.allowRevert !== 'boolean') throw new UsageError(`${label}.allowRevert must be true or false`);
+  return { allowRevert: raw.allowRevert === true };
 }

@@ -18,6 +18,7 @@ import { RunTriggers } from './constructs/run-triggers.js';
 import { ServiceAlarms } from './constructs/service-alarms.js';
 import { StateTable } from './constructs/state-table.js';
 import { EVENTBRIDGE_REVERT_ENV } from '../functions/handlers/events.js';
+import { API_REVERT_ENV } from '../functions/handlers/api-run-guards.js';
 
 
 interface FunctionSpec {
@@ -112,7 +113,8 @@ export class HourglassStack extends Stack {
     });
     const stateMachine = this.runs.stateMachine;
 
-    const api = make('api', { STATE_MACHINE_ARN: stateMachine.stateMachineArn });
+    // POST /runs/revert answers 403 unless the stage allows it (api.allowRevert); IAM can forbid the resource on top.
+    const api = make('api', { STATE_MACHINE_ARN: stateMachine.stateMachineArn, [API_REVERT_ENV]: config.api.allowRevert ? 'allow' : 'refuse' });
     // StartExecution to start runs; ListExecutions to see whether a retry of a run is already running.
     api.role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution', 'states:ListExecutions'], resources: [stateMachine.stateMachineArn] }));
     // Throttle: find the Map run of a run's execution and set its concurrency (UpdateMapRun).

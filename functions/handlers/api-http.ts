@@ -42,6 +42,11 @@ export class UnprocessableError extends Error {
   override name = 'UnprocessableError';
 }
 
+/** The answer would not fit the API function's time, memory or response limits (a report of a very large run): 413. */
+export class TooLargeError extends Error {
+  override name = 'TooLargeError';
+}
+
 export function json(statusCode: number, body: unknown): ApiResponse {
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }

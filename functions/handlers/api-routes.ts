@@ -2,9 +2,10 @@
 // state store (dynalite) and a stub of the Step Functions client (no local SFN API exists).
 //
 //   POST /runs               start a run (body: the execution input; Idempotency-Key, see api-run-guards.ts)  202 | 400 | 409 | 422
+//   POST /runs/revert        start a revert (same body, action revert or absent); 403 unless the stage allows it  202 | 400 | 403 | 409 | 422
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
 //   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
-//   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404
+//   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404 | 413 (over REPORT_MAX_WINDOWS)
 //   POST /runs/{id}/pause    pause the run: workers finish their window, claim no more  200 | 400 | 404
 //   POST /runs/{id}/unpause  let it claim again                                 200 | 400 | 404
 //   POST /runs/{id}/throttle {"concurrency": N}: at most N windows at once, and the Map run's MaxConcurrency  200 | 400 | 404
@@ -28,8 +29,8 @@ import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
-import { ConflictError, NotFoundError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
-import { refuseWhileLeased, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
+import { ConflictError, NotFoundError, TooLargeError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
+import { ForbiddenError, refuseRevertOnRuns, refuseRevertUnlessAllowed, refuseWhileLeased, revertBody, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
 import { runIdForKey } from '../engine/state/idempotency-keys.js';
 
 export interface ApiDeps extends RunGuardDeps {
@@ -45,6 +46,7 @@ type Route = (request: ApiRequest, deps: ApiDeps) => Promise<ApiResponse>;
 
 const ROUTES: Record<string, Record<string, Route>> = {
   '/runs': { POST: startRun },
+  '/runs/revert': { POST: startRevert },
   '/runs/{id}': { GET: getRun },
   '/runs/{id}/windows': { GET: listWindows },
   '/runs/{id}/report': { GET: runReport },
@@ -66,9 +68,11 @@ export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Prom
     return await route(request, deps);
   } catch (error) {
     if (error instanceof UsageError) return errorResponse(400, error.message);
+    if (error instanceof ForbiddenError) return errorResponse(403, error.message);
     if (error instanceof NotFoundError) return errorResponse(404, error.message);
     if (error instanceof ConflictError) return errorResponse(409, error.message, error.details);
     if (error instanceof UnprocessableError) return errorResponse(422, error.message);
+    if (error instanceof TooLargeError) return errorResponse(413, error.message);
     throw error;
   }
 }
@@ -92,6 +96,17 @@ function checkTarget(deps: ApiDeps, target: string): void {
 async function startRun(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const { key, body } = takeIdempotencyKey(request, parseJsonBody(request, false));
   const input = parseRunInput(body);
+  refuseRevertOnRuns(input);
+  return startInput(input, key, deps);
+}
+
+async function startRevert(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
+  refuseRevertUnlessAllowed(deps);
+  const { key, body } = takeIdempotencyKey(request, parseJsonBody(request, false));
+  return startInput(parseRunInput(revertBody(body)), key, deps);
+}
+
+async function startInput(input: RunInput, key: string | undefined, deps: ApiDeps): Promise<ApiResponse> {
   checkTarget(deps, input.target);
   // Retry and resume are idempotent on their own fingerprint: a key adds nothing to them.
   if (input.action === 'retry' || input.action === 'resume') {
@@ -138,9 +153,24 @@ async function listWindows(request: ApiRequest, deps: ApiDeps): Promise<ApiRespo
   return json(200, { runId, ...(status ? { status } : {}), count: page.length, windows: page, ...(next ? { next } : {}) });
 }
 
+/**
+ * Windows a report renders through the API at most: a year of hours. Past it the page would not
+ * fit the function's 29 s, 512 MB and API Gateway's 6 MB response, so the run is refused up
+ * front from its record (O(1)), before a single window is read.
+ */
+export const REPORT_MAX_WINDOWS = 8_760;
+/** API Gateway's response cap is 6 MB (10 MB payload to the integration): keep clear of it. */
+const REPORT_MAX_BYTES = 5_500_000;
+
+function tooLarge(runId: string, what: string): TooLargeError {
+  return new TooLargeError(`the report of run ${runId} is too large for the API (${what}): page its windows with GET /runs/${runId}/windows, or render it with the CLI: hourglass report ${runId} --out report.html`);
+}
+
 async function runReport(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   const run = await existingRun(deps, runIdParam(request));
+  if (run.windowCount > REPORT_MAX_WINDOWS) throw tooLarge(run.runId, `${run.windowCount} windows, at most ${REPORT_MAX_WINDOWS}`);
   const html = redact(renderRunReport(run, await deps.runs.listWindows(run.runId), (deps.now ?? (() => new Date()))()));
+  if (Buffer.byteLength(html) > REPORT_MAX_BYTES) throw tooLarge(run.runId, `${Buffer.byteLength(html)} bytes, at most ${REPORT_MAX_BYTES}`);
   // The page has its own inline script and style and loads nothing: a CSP that says so.
   return { statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:", 'x-content-type-options': 'nosniff' }, body: html };
 }

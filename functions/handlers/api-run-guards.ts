@@ -8,13 +8,26 @@
 //   the same body again answers 202 with the same runId and execution, and starts nothing new;
 //   the same key with another body answers 422 (the IETF Idempotency-Key draft's code for a
 //   reused key). A first use refused (409, 400) is forgotten, so the client may retry it.
+// - Revert: only on POST /runs/revert (its own resource, so IAM can allow backfills and forbid
+//   reverts), and only where the stage allows it (api.allowRevert, env HOURGLASS_API_REVERT):
+//   else 403 before the body is read. POST /runs with action revert is 400, pointing there.
 import { heldError, type RunLeases } from '../engine/state/run-lease.js';
 import { assertIdempotencyKey, sha256, type IdempotencyKeys } from '../engine/state/idempotency-keys.js';
 import { UsageError } from '../engine/errors.js';
 import type { RunInput } from '../engine/service/types.js';
 import { ConflictError, UnprocessableError, type ApiRequest, type ApiResponse } from './api-http.js';
 
+/** "allow" when the stage sets api.allowRevert; anything else refuses POST /runs/revert. */
+export const API_REVERT_ENV = 'HOURGLASS_API_REVERT';
+
+/** The stage does not allow what was asked (revert): 403. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
 export interface RunGuardDeps {
+  /** POST /runs/revert may start a revert (the stage's api.allowRevert). */
+  allowRevert?: boolean;
   runLeases?: Pick<RunLeases, 'holder'>;
   idempotencyKeys?: Pick<IdempotencyKeys, 'claim' | 'forget'>;
 }
@@ -59,4 +72,22 @@ export async function startOncePerKey(deps: RunGuardDeps, key: string, runId: st
     await deps.idempotencyKeys.forget(key, bodyHash);
     throw error;
   }
+}
+
+/** 403 unless the stage allows reverts through the API. */
+export function refuseRevertUnlessAllowed(deps: RunGuardDeps): void {
+  if (deps.allowRevert !== true) throw new ForbiddenError("revert is not allowed through this stage's API: set the stage's api.allowRevert to true (and allow POST /runs/revert in the caller's IAM policy), or revert with the CLI");
+}
+
+/** POST /runs starts every action but revert, which has its own resource. */
+export function refuseRevertOnRuns(input: RunInput): void {
+  if (input.action === 'revert') throw new UsageError('revert is not started with POST /runs: use POST /runs/revert (its own resource, so IAM can tell a revert from a backfill)');
+}
+
+/** The body of POST /runs/revert: the run input, its action revert (implied when absent). */
+export function revertBody(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body; // parseRunInput says what is wrong
+  const { action, ...rest } = body as Record<string, unknown>;
+  if (action !== undefined && action !== 'revert') throw new UsageError(`POST /runs/revert starts a revert: "action" must be revert or absent, got ${JSON.stringify(String(action).slice(0, 40))} (other actions: POST /runs)`);
+  return { action: 'revert', ...rest };
 }

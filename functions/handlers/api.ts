@@ -10,6 +10,7 @@ import { RunLeases } from '../engine/state/run-lease.js';
 import { IdempotencyKeys } from '../engine/state/idempotency-keys.js';
 import { errorResponse } from './api-http.js';
 import { handleApiRequest, type ApiDeps } from './api-routes.js';
+import { API_REVERT_ENV } from './api-run-guards.js';
 import { requiredEnv, targetsFromEnv } from './environment.js';
 import { logger } from './observability.js';
 
@@ -26,6 +27,7 @@ function apiDeps(): Promise<ApiDeps> {
       sfn: new SFNClient({}),
       stateMachineArn: requiredEnv('STATE_MACHINE_ARN'),
       targets: Object.keys(targetsFromEnv()),
+      allowRevert: process.env[API_REVERT_ENV] === 'allow',
     };
   })().catch((error: unknown) => {
     deps = undefined;

@@ -35,7 +35,7 @@ export interface HourglassFunctionProps {
   memorySize: number;
   timeout: Duration;
   environment: Record<string, string>;
-  /** Copy migrations/ into the bundle (functions that open targets read it at /var/task/migrations). */
+  /** Copy migrations/ into the bundle (functions that open targets read it at /var/task/migrations), TypeScript ones compiled. */
   withMigrations: boolean;
   vpc?: VpcPlacement;
 }
@@ -94,7 +94,11 @@ export class HourglassFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => (props.withMigrations ? [`cp -R "${join(inputDir, 'migrations')}" "${join(outputDir, 'migrations')}"`] : []),
+          // The migrations, their TypeScript compiled to JavaScript beside them (scripts/compile-migrations.mjs).
+          afterBundling: (inputDir: string, outputDir: string) => (props.withMigrations ? [
+            `cp -R "${join(inputDir, 'migrations')}" "${join(outputDir, 'migrations')}"`,
+            `"${process.execPath}" "${join(inputDir, 'scripts', 'compile-migrations.mjs')}" "${join(outputDir, 'migrations')}"`,
+          ] : []),
         },
       },
     });

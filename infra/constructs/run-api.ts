@@ -39,11 +39,14 @@ export class RunApi extends Construct {
 
     const runs = api.root.addResource('runs');
     runs.addMethod('POST', undefined, { requestValidator: validator, requestModels: { 'application/json': jsonObject } });
+    // Revert on its own resource, so an IAM policy can allow POST /runs (backfills) and deny
+    // execute-api:Invoke on POST /runs/revert; the handler refuses revert on /runs.
+    runs.addResource('revert').addMethod('POST', undefined, { requestValidator: validator, requestModels: { 'application/json': jsonObject } });
     const run = runs.addResource('{id}');
     run.addMethod('GET', undefined, { requestValidator: validator, requestParameters: withId });
     run.addResource('windows').addMethod('GET', undefined, {
       requestValidator: validator,
-      requestParameters: { ...withId, 'method.request.querystring.status': false, 'method.request.querystring.limit': false, 'method.request.querystring.after': false },
+      requestParameters: { ...withId, 'method.request.querystring.status': false, 'method.request.querystring.limit': false, 'method.request.querystring.after': false, 'method.request.querystring.next': false },
     });
     run.addResource('report').addMethod('GET', undefined, { requestValidator: validator, requestParameters: withId });
     for (const action of ['pause', 'unpause']) run.addResource(action).addMethod('POST', undefined, { requestValidator: validator, requestParameters: withId });

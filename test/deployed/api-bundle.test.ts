@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RunStore } from '../../functions/engine/state/run-store.js';
 import { RunLeases } from '../../functions/engine/state/run-lease.js';
 import { LOCAL_STATE_MACHINE_ARN, startDeployedHost, type DeployedHost } from '../../functions/local/deployed/deployed-host.js';
+import { functionByName } from '../../functions/local/deployed/template.js';
 import { startStepFunctionsEndpoint, type StepFunctionsEndpoint } from '../../functions/local/deployed/step-functions-endpoint.js';
 import { startDynamoFixture, type DynamoFixture } from '../state/dynamo-fixture.js';
 import { newRun, seedPartialRun as seedPartialRunIn } from '../state/run-fixture.js';
@@ -17,6 +18,8 @@ let store: RunStore;
 let sfn: StepFunctionsEndpoint;
 let host: DeployedHost;
 let brokenHost: DeployedHost;
+/** The same bundle in a stage that sets api.allowRevert (HOURGLASS_API_REVERT=allow). */
+let revertHost: DeployedHost;
 const logs: string[] = [];
 /** Executions the endpoint started, ended by the test when it chooses. */
 const finishers = new Map<string, (status: 'SUCCEEDED' | 'FAILED') => void>();
@@ -33,12 +36,14 @@ beforeAll(async () => {
   const endpoints = { dynamodb: fx.local.endpoint, stepFunctions: sfn.endpoint };
   host = startDeployedHost({ cdkOut, tableName: table, endpoints, onLog: (_fn, line) => logs.push(line) });
   brokenHost = startDeployedHost({ cdkOut, tableName: 'no-such-table', endpoints, onLog: (_fn, line) => logs.push(line) });
+  revertHost = startDeployedHost({ cdkOut, tableName: table, endpoints, extraEnv: { HOURGLASS_API_REVERT: 'allow' }, onLog: (_fn, line) => logs.push(line) });
 }, SYNTH_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const finish of finishers.values()) finish('SUCCEEDED');
   await host?.close();
   await brokenHost?.close();
+  await revertHost?.close();
   await sfn?.close();
   await fx?.close();
 });
@@ -126,6 +131,40 @@ describe('POST /runs', () => {
   });
 });
 
+describe('POST /runs/revert', () => {
+  const revert = { action: 'revert', target: 'analytics', version: 2 };
+
+  it('the synthesized stage refuses it (api.allowRevert defaults to false): 403 with one line, nothing started', async () => {
+    expect(functionByName(host.template, 'api').variables.HOURGLASS_API_REVERT).toBe('refuse');
+    const before = sfn.executions.length;
+    for (const body of [revert, { target: 'analytics' }, '{not json']) {
+      const res = await call(restEvent('POST', '/runs/revert', { body }));
+      expect(res).toEqual({ status: 403, body: { error: "revert is not allowed through this stage's API: set the stage's api.allowRevert to true (and allow POST /runs/revert in the caller's IAM policy), or revert with the CLI" } });
+    }
+    expect(sfn.executions.length).toBe(before);
+  });
+
+  it('POST /runs refuses a revert with 400 pointing to /runs/revert, also where reverts are allowed', async () => {
+    const before = sfn.executions.length;
+    for (const on of [host, revertHost]) {
+      const res = await call(restEvent('POST', '/runs', { body: revert }), on);
+      expect(res).toEqual({ status: 400, body: { error: 'revert is not started with POST /runs: use POST /runs/revert (its own resource, so IAM can tell a revert from a backfill)' } });
+    }
+    expect(sfn.executions.length).toBe(before);
+  });
+
+  it('where the stage allows it: 202 starts the revert (action implied); another action there is 400', async () => {
+    const res = await call(restEvent('POST', '/runs/revert', { body: { target: 'analytics', version: 2, runId: 'api-revert-to-2' } }), revertHost);
+    expect(res.status).toBe(202);
+    expect(res.body.runId).toBe('api-revert-to-2');
+    expect(executionsNamed('api-revert-to-2').map((e) => JSON.parse(e.input))).toEqual([{ ...revert, runId: 'api-revert-to-2' }]);
+    const before = sfn.executions.length;
+    const other = await call(restEvent('POST', '/runs/revert', { body: { action: 'backfill', target: 'analytics', version: 3 } }), revertHost);
+    expect(other).toEqual({ status: 400, body: { error: 'POST /runs/revert starts a revert: "action" must be revert or absent, got "backfill" (other actions: POST /runs)' } });
+    expect(sfn.executions.length).toBe(before);
+  });
+});
+
 describe('GET /runs/{id} and /runs/{id}/windows', () => {
   it('200 with the run record and its counts; 404 unknown; 400 for a bad id', async () => {
     await seedPartialRun('api-read');
@@ -148,6 +187,14 @@ describe('GET /runs/{id} and /runs/{id}/windows', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error).toBe('"status" must be one of pending, running, succeeded, failed');
     expect((await call(restEvent('GET', '/runs/{id}/windows', { id: 'api-nothing' }))).status).toBe(404);
+  });
+});
+
+describe('GET /runs/{id}/report', () => {
+  it('413 with one line for a run of 87,600 windows (ten years of hours), instead of a timeout', async () => {
+    await store.createRun(newRun('api-decade', { windowCount: 87_600 }));
+    const res = await call(restEvent('GET', '/runs/{id}/report', { id: 'api-decade' }));
+    expect(res).toEqual({ status: 413, body: { error: 'the report of run api-decade is too large for the API (87600 windows, at most 8760): page its windows with GET /runs/api-decade/windows, or render it with the CLI: hourglass report api-decade --out report.html' } });
   });
 });
 

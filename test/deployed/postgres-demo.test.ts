@@ -1,7 +1,11 @@
-// The PostgreSQL demo migrations (migrations/postgres 0001-0004) and the hourly backfill of
+// The PostgreSQL demo migrations (migrations/postgres 0001-0005) and the hourly backfill of
 // 0004's rollup through the state machine with every Task on its cdk.out bundle, reaching
 // PostgreSQL over TCP (a postgres:// URL read from the local Secrets Manager), state over
-// DynamoDB's endpoint. The rollup equals the same aggregate computed in one statement.
+// DynamoDB's endpoint. The rollup equals the same aggregate computed in one statement; then
+// 0005, a TypeScript migration, runs from the bundle: the JavaScript synth compiled from it,
+// so it needs neither tsx nor Node's type stripping. `npm run test:node22` runs this file on
+// Node 22.17 (Lambda's nodejs22.x major, before type stripping was on by default: without the
+// compiled file the import fails there), asserted through HOURGLASS_TEST_NODE_MAJOR.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +41,13 @@ const DIRECT = `SELECT date_trunc('hour', start_time) AS bucket, service_name, c
   coalesce(sum(cost_usd), 0)::numeric(14, 6)::text AS cost, percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms) AS p95_duration_ms
   FROM spans GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
 
-it('apply 0001-0004 and backfill the hourly rollup, all through the bundles over TCP', async () => {
+it('runs on the Node the run asks for (npm run test:node22: Lambda\'s major)', () => {
+  const major = process.env.HOURGLASS_TEST_NODE_MAJOR;
+  if (major !== undefined) expect(process.versions.node.split('.')[0]).toBe(major);
+  else expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
+});
+
+it('apply 0001-0004, backfill the hourly rollup, then apply the TypeScript 0005, all through the bundles over TCP', async () => {
   const url = await pgServer.createDatabase('deployed_demo');
   const deployed = await startDeployedTarget(url, state, { migrations: 'postgres' });
   try {
@@ -74,6 +84,18 @@ it('apply 0001-0004 and backfill the hourly rollup, all through the bundles over
     expect(rollup).toHaveLength(HOURS * 4);
     expect(rollup).toEqual(direct);
     expect(rollup.reduce((n, r) => n + Number((r as { span_count: unknown }).span_count), 0)).toBe(HOURS * SPANS_PER_HOUR);
+
+    // 0005_trace_error_flag.ts through the Apply bundle: the column, the transform, the tracking row.
+    const apply5 = await deployed.run({ action: 'apply', version: 5 }, 'deployed-pg-apply-5');
+    expect(finalizeOf(apply5), JSON.stringify(apply5.lastStateInput)).toMatchObject({ status: 'succeeded' });
+    expect(apply5.status).toBe('SUCCEEDED');
+    expect((apply5.output as { apply?: { applied?: { version: number }[] } }).apply?.applied?.map((m) => m.version)).toEqual([5]);
+    const [flags, tracked] = await withDriver(deployed.stack.networkUrl, async (d) => [
+      await d.query<{ has_error: boolean; n: number }>('SELECT has_error, count(*)::int AS n FROM traces GROUP BY 1 ORDER BY 1'),
+      await d.query<{ version: number; status: string }>("SELECT version, status FROM hourglass_migrations WHERE version = 5"),
+    ]);
+    expect(flags).toEqual([{ has_error: true, n: HOURS }]); // every hour has an error span
+    expect(tracked).toEqual([{ version: 5, status: 'applied' }]);
     expect(deployed.logs.join('\n')).not.toContain(new URL(url).password);
   } finally {
     await deployed.close();

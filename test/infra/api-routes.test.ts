@@ -143,6 +143,51 @@ describe('POST /runs', () => {
   });
 });
 
+describe('POST /runs/revert', () => {
+  const revert = { action: 'revert', target: 'analytics', version: 2 };
+
+  it('POST /runs refuses a revert with 400 pointing to /runs/revert, whatever the stage allows', async () => {
+    for (const allowRevert of [false, true]) {
+      deps.allowRevert = allowRevert;
+      const res = await call(request('POST', '/runs', { body: revert }));
+      expect(res).toEqual({ status: 400, body: { error: 'revert is not started with POST /runs: use POST /runs/revert (its own resource, so IAM can tell a revert from a backfill)' } });
+    }
+    expect(sfn.sent).toEqual([]);
+  });
+
+  it('403 with one line while the stage does not allow it (the default), before the body is read', async () => {
+    for (const body of [revert, { target: 'analytics' }, '{not json']) {
+      const res = await call(request('POST', '/runs/revert', { body }));
+      expect(res.status).toBe(403);
+      expect(res.body.error).toBe("revert is not allowed through this stage's API: set the stage's api.allowRevert to true (and allow POST /runs/revert in the caller's IAM policy), or revert with the CLI");
+    }
+    expect(sfn.sent).toEqual([]);
+  });
+
+  it('202 where the stage allows it: the action is implied, the input is the validated revert', async () => {
+    deps.allowRevert = true;
+    const res = await call(request('POST', '/runs/revert', { body: { target: 'analytics', version: 2 } }));
+    expect(res.status).toBe(202);
+    expect(res.body.runId).toMatch(/^revert-20240301T120000Z-[0-9a-f]{6}$/);
+    expect(sfn.inputOf(String(res.body.runId))).toEqual(revert);
+    const explicit = await call(request('POST', '/runs/revert', { body: { ...revert, runId: 'revert-to-2' } }));
+    expect(explicit.status).toBe(202);
+    expect(sfn.inputOf('revert-to-2')).toEqual({ ...revert, runId: 'revert-to-2' });
+  });
+
+  it.each([
+    [{ action: 'backfill', target: 'analytics', version: 3 }, 'POST /runs/revert starts a revert: "action" must be revert or absent, got "backfill" (other actions: POST /runs)'],
+    [{ target: 'billing' }, 'unknown target "billing" (configured: analytics)'],
+    [{ target: 'analytics', force: true }, 'unknown input field "force"'],
+  ])('400 for %j where allowed, and starts nothing', async (body, message) => {
+    deps.allowRevert = true;
+    const res = await call(request('POST', '/runs/revert', { body }));
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toContain(message);
+    expect(sfn.sent).toEqual([]);
+  });
+});
+
 describe('GET /runs/{id} and /runs/{id}/windows', () => {
   it('returns the run with its window counts', async () => {
     await seedPartialRun('run-1');
@@ -360,6 +405,17 @@ describe('GET /runs/{id}/report', () => {
     expect(res.body.match(/data-status="succeeded"/g)).toHaveLength(4);
     expect(res.body).toContain('<h2 id="failed-h">Failed windows (2)</h2>');
     expect(res.body).toContain('<td class="error">boom</td>');
+  });
+
+  it('answers 413 with one line for a run over REPORT_MAX_WINDOWS (87,600 hours), from its record, before reading a window', async () => {
+    await store.createRun(newRun('run-decade', { windowCount: 87_600 }));
+    let windowReads = 0;
+    const counting = new Proxy(store, { get: (target, prop, receiver) => (prop === 'listWindows' ? (...args: unknown[]) => (windowReads++, (target.listWindows as (...a: unknown[]) => unknown).apply(target, args)) : Reflect.get(target, prop, receiver)) });
+    const res = await handleApiRequest(request('GET', '/runs/{id}/report', { id: 'run-decade' }), { ...deps, runs: counting });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(res.body)).toEqual({ error: 'the report of run run-decade is too large for the API (87600 windows, at most 8760): page its windows with GET /runs/run-decade/windows, or render it with the CLI: hourglass report run-decade --out report.html' });
+    expect(windowReads).toBe(0);
   });
 
   it('answers 404 for an unknown run and 400 for a bad id, as JSON', async () => {

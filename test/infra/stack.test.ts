@@ -175,15 +175,15 @@ describe('least-privilege IAM', () => {
 });
 
 describe('HTTP API', () => {
-  it('has the nine methods, every one IAM-authorized and request-validated', () => {
+  it('has the ten methods, every one IAM-authorized and request-validated', () => {
     const methods = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Method');
-    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST', 'POST', 'POST']);
+    expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(['GET', 'GET', 'GET', 'POST', 'POST', 'POST', 'POST', 'POST', 'POST', 'POST']);
     for (const m of methods) {
       expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
       expect(m.Properties.RequestValidatorId).toBeDefined();
     }
     const paths = Object.values(all).filter((r) => r.Type === 'AWS::ApiGateway::Resource').map((r) => r.Properties.PathPart).sort();
-    expect(paths).toEqual(['pause', 'report', 'resume', 'retry', 'runs', 'throttle', 'unpause', 'windows', '{id}']);
+    expect(paths).toEqual(['pause', 'report', 'resume', 'retry', 'revert', 'runs', 'throttle', 'unpause', 'windows', '{id}']);
   });
 
   it('serves POST /runs/{id}/resume, with the id required', () => {

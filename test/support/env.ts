@@ -6,7 +6,7 @@
 // opt-in to an external PostgreSQL (test/support/postgres.ts).
 
 /** Test knobs read by the test process itself, never by product code. */
-const TEST_KNOBS = new Set(['HOURGLASS_CRASH_POINTS', 'HOURGLASS_CRASH_SEED']);
+const TEST_KNOBS = new Set(['HOURGLASS_CRASH_POINTS', 'HOURGLASS_CRASH_SEED', 'HOURGLASS_TEST_NODE_MAJOR']);
 
 /** Set in every scrubbed environment: the AWS SDK's Node 20 notice is noise in tests. */
 const QUIET: Record<string, string> = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };

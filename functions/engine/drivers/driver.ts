@@ -113,6 +113,15 @@ export interface Driver extends Executor {
   withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T>;
 
   /**
+   * `exec` (the driver, or a transaction handle it gave out) with every statement limited on the
+   * server by `limits()`, asked afresh before each statement, so the limit follows the time left
+   * (Apply within a Lambda invocation). PostgreSQL: statement_timeout and application_name, local
+   * to the transaction inside one, else for the session and reset after the statement.
+   * ClickHouse: max_execution_time and the query id `<label>`.
+   */
+  limitStatements(exec: Executor, limits: () => StatementLimits): Executor;
+
+  /**
    * Stops every statement whose label (StatementLimits.label) starts with `labelPrefix` and
    * returns once none is left: an earlier attempt of a window, abandoned by an invocation that
    * ended, must be gone before the window runs again. ClickHouse: KILL QUERY … SYNC on the

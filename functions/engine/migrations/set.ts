@@ -1,5 +1,7 @@
 // The migration set: what the folder says, validated and checksummed. SQL is read up
 // front; TypeScript modules are imported only when a command needs to run them.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { MigrationFileError } from '../errors.js';
 import type { Executor, Engine } from '../drivers/driver.js';
@@ -100,8 +102,23 @@ export async function loadTypeScriptMigration(migration: Migration): Promise<Typ
   return result;
 }
 
-/** Through tsx where it is installed (local, CI); in Lambda, where tsx is not bundled, Node 22's own type stripping. */
+/**
+ * The JavaScript that synth compiled from exactly this file (scripts/compile-migrations.mjs,
+ * same naming): .compiled/<file>.<sha256 of its bytes, 16 hex>.mjs beside it. Only bundles have one.
+ */
+export function compiledPath(path: string): string {
+  const slash = path.lastIndexOf('/');
+  const digest = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
+  return `${path.slice(0, slash)}/.compiled/${path.slice(slash + 1)}.${digest}.mjs`;
+}
+
+/**
+ * In a bundle (Lambda), the JavaScript compiled at synth: no type stripping or tsx needed.
+ * Elsewhere through tsx (local, CI), or Node's own type stripping where tsx is missing.
+ */
 async function importTypeScript(path: string): Promise<Partial<TypeScriptMigrationModule> & { default?: Partial<TypeScriptMigrationModule> }> {
+  const compiled = compiledPath(path);
+  if (existsSync(compiled)) return (await import(pathToFileURL(compiled).href)) as never;
   let tsx: { tsImport(specifier: string, parent: string): Promise<unknown> } | undefined;
   try {
     tsx = await import('tsx/esm/api');

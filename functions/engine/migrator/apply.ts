@@ -8,6 +8,7 @@ import { MigrationFailedError, shortError } from '../errors.js';
 import { firstLine } from '../sql-split.js';
 import { isNoTransaction, loadTypeScriptMigration, type Migration, type MigrationContext } from '../migrations/set.js';
 import { substituteCutover, usesCutover, nextWindowStart } from './cutover.js';
+import { applyLabelPrefix, budgetedExecutor, outOfTimeReason, type BudgetedExecutor } from './time-budget.js';
 
 export interface MigrationEvent {
   type: 'start' | 'statement' | 'done' | 'failed';
@@ -26,6 +27,11 @@ export interface RunOptions {
   onEvent?: (event: MigrationEvent) => void;
   /** Window size of the migration's backfill, for `{cutover}` (default 1h). */
   cutoverWindowMs?: (m: Migration) => Promise<number>;
+  /**
+   * Epoch ms by which every statement must have ended (Apply in Lambda: the invocation's end less
+   * a margin). Each statement is limited on the server to the time left (time-budget.ts).
+   */
+  deadline?: number;
 }
 
 export interface AppliedMigration {
@@ -59,15 +65,24 @@ export async function applyOne(driver: Driver, m: Migration, previous: TrackingR
   // Only a failed non-transactional attempt left work behind to resume from.
   const resumeAt = !inTransaction && previous?.status === 'failed' ? Math.min(previous.statementsDone, statements?.length ?? 0) : 0;
   let current = resumeAt;
+  // With a deadline, each statement is limited to the time left and labelled after run and version.
+  let budget: BudgetedExecutor | undefined;
+  const limited = (exec: Executor): Executor => {
+    if (opts.deadline === undefined) return exec;
+    budget = budgetedExecutor(driver, exec, opts.deadline, applyLabelPrefix(opts.runId, m.version));
+    return budget.exec;
+  };
   try {
+    // A statement of an earlier attempt of this run (an invocation that ended) is stopped before this one starts.
+    if (opts.deadline !== undefined) await driver.cancelStatements(applyLabelPrefix(opts.runId, m.version));
     if (inTransaction) {
       await driver.transaction(async (tx) => {
-        current = await runUp(tx, driver, m, statements, 0, emit);
+        current = await runUp(limited(tx), driver, m, statements, 0, emit);
         await driver.writeTracking(row('applied', finished(current)), tx);
       });
     } else {
       await driver.writeTracking(row('running', { statementsDone: resumeAt }));
-      current = await runUp(driver, driver, m, statements, resumeAt, emit, async (done) => {
+      current = await runUp(limited(driver), driver, m, statements, resumeAt, emit, async (done) => {
         current = done;
         await driver.writeTracking(row('running', { statementsDone: done }));
       });
@@ -75,7 +90,8 @@ export async function applyOne(driver: Driver, m: Migration, previous: TrackingR
     }
   } catch (error) {
     const failedIndex = statements ? (error instanceof StatementError ? error.index : current) : null;
-    const reason = shortError(error instanceof StatementError ? error.cause : error);
+    const cause = error instanceof StatementError ? error.cause : error;
+    const reason = (budget && outOfTimeReason(driver, cause, budget.lastLimitMs())) ?? shortError(cause);
     const done = inTransaction ? 0 : failedIndex ?? 0;
     // The recorded error names the statement too, so `status` later says where it failed.
     const failedStatement = failedIndex === null ? undefined : statements?.[failedIndex];

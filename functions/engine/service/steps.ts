@@ -78,12 +78,14 @@ function time(value: string | undefined, key: string): Date | undefined {
   });
 }
 
-export async function applyStep(env: StepEnvironment, input: RunInput & { runId?: string }): Promise<ApplyOutput> {
+/** `deadline` (epoch ms, Lambda): every migration statement is limited on the server to the time left before it. */
+export async function applyStep(env: StepEnvironment, input: RunInput & { runId?: string }, deadline?: number): Promise<ApplyOutput> {
   return withTarget(env, input.target, async (driver, set) => {
     const migrator = new Migrator(driver, set, {
       runId: input.runId ?? `sfn-${input.action}`,
       now: clock(env),
       cutoverWindowMs,
+      ...(deadline !== undefined ? { deadline } : {}),
     });
     if (input.action === 'revert') {
       const result = await migrator.revert({ to: input.version });

@@ -1,7 +1,7 @@
 // The cloud assembly `cdk synth` builds, WITH the esbuild bundling of every function, for the
 // Lambda-like host (--deployed). Synthesis with bundling takes tens of seconds, so the result
 // is cached in the temp directory as hourglass-cdk.out-<hash>, keyed by the repository path
-// and everything that goes into it: infra/, functions/, migrations/, cdk.json and
+// and everything that goes into it: infra/, functions/, migrations/ (and the script compiling its TypeScript), cdk.json and
 // package-lock.json (less the CLI and this host, which no function bundles: the
 // bundle-imports test checks that against the source maps). Outside the repository on purpose: no node_modules is reachable from the
 // bundles there, as in Lambda, so a bundle that imports a module it does not carry fails here
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from './repo-root.js';
 
-const INPUTS = ['infra', 'functions', 'migrations', 'cdk.json', 'package-lock.json'];
+const INPUTS = ['infra', 'functions', 'migrations', 'scripts/compile-migrations.mjs', 'cdk.json', 'package-lock.json'];
 /** Never part of a Lambda bundle. */
 export const NOT_BUNDLED = ['functions/cli', 'functions/local'];
 /** Names the repository an assembly was synthesized from, so a newer one can replace it. */

@@ -23,6 +23,8 @@ export interface DeployedHostOptions {
   extraEnv?: Record<string, string>;
   /** Every log line of every function, with the function's name. */
   onLog?: (functionName: string, line: string) => void;
+  /** Timeouts (seconds) replacing the template's, by handler name (apply, window…): tests of the time budget. */
+  functionTimeouts?: Record<string, number>;
 }
 
 export interface DeployedHost {
@@ -39,7 +41,10 @@ export interface DeployedHost {
 export function startDeployedHost(options: DeployedHostOptions): DeployedHost {
   const template = readDeployedTemplate(options.cdkOut);
   const functions = new Map<string, LambdaFunction>();
-  for (const fn of Object.values(template.functions)) {
+  const timeouts = new Map(Object.entries(options.functionTimeouts ?? {}).map(([name, seconds]) => [functionByName(template, name).logicalId, seconds]));
+  for (const templateFn of Object.values(template.functions)) {
+    const seconds = timeouts.get(templateFn.logicalId);
+    const fn = seconds === undefined ? templateFn : { ...templateFn, timeoutSeconds: seconds };
     const functionName = `Hourglass-${fn.logicalId}`;
     functions.set(fn.logicalId, new LambdaFunction({
       fn,

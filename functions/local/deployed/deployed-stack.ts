@@ -24,6 +24,8 @@ export interface DeployedStackOptions {
   now?: string;
   /** Extra endpoints (the Step Functions API for the API function). */
   stepFunctionsEndpoint?: string;
+  /** See DeployedHostOptions.functionTimeouts. */
+  functionTimeouts?: Record<string, number>;
 }
 
 export interface DeployedStack {
@@ -62,6 +64,7 @@ export async function startDeployedStack(options: DeployedStackOptions): Promise
       endpoints: { dynamodb: options.state.endpoint, secretsManager: secrets.endpoint, ...(options.stepFunctionsEndpoint ? { stepFunctions: options.stepFunctionsEndpoint } : {}) },
       targets: { [options.targetName]: { engine: options.target.engine, secretArn, migrations: folder } },
       onLog: options.onLog,
+      ...(options.functionTimeouts ? { functionTimeouts: options.functionTimeouts } : {}),
       ...(options.now ? { extraEnv: { HOURGLASS_NOW: options.now } } : {}),
     });
     closers.push(() => host.close());

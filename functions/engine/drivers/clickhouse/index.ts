@@ -9,7 +9,7 @@ import { splitSqlStatements } from '../../sql-split.js';
 import { connectClickHouse, type ClickHouseTarget, type OpenedClient } from './connect.js';
 import { clientExecutor } from './executor.js';
 import { dropScratchDatabase, listScratchDatabases, openScratchDatabase } from './scratch.js';
-import { cancelStatements, isStatementTimeout, limitedExecutor } from './statement-limits.js';
+import { cancelStatements, isStatementTimeout, limitedExecutor, perStatementExecutor } from './statement-limits.js';
 import { acquireMigrationLease } from './lock.js';
 import { SequenceClock, ensureTrackingTable, readTracking, writeTracking } from './tracking.js';
 
@@ -59,6 +59,11 @@ class ClickHouseDriver implements Driver {
 
   withStatementLimits<T>(limits: StatementLimits, fn: (exec: Executor) => Promise<T>): Promise<T> {
     return fn(limitedExecutor(this.client, limits));
+  }
+
+  /** No transactions on ClickHouse: `exec` is the driver itself, its statements go out on the client. */
+  limitStatements(_exec: Executor, limits: () => StatementLimits): Executor {
+    return perStatementExecutor(this.client, limits);
   }
 
   cancelStatements(labelPrefix: string): Promise<void> {

@@ -10,7 +10,7 @@ import { bindParams } from './params.js';
 const TIMEOUT_EXCEEDED = '159';
 
 export function limitedExecutor(client: ClickHouseClient, limits: StatementLimits): Executor {
-  const settings = { ...CLICKHOUSE_SETTINGS, ...(limits.timeLimitMs !== undefined ? { max_execution_time: Math.max(0.001, Math.round(limits.timeLimitMs) / 1000) } : {}) };
+  const settings = settingsFor(limits.timeLimitMs);
   let n = 0;
   // Every statement of the window gets its own id under the label: ids must be unique while running.
   const queryId = () => (limits.label === undefined ? undefined : `${limits.label}:${++n}`);
@@ -26,6 +26,32 @@ export function limitedExecutor(client: ClickHouseClient, limits: StatementLimit
       return rs.json<T>();
     },
   };
+}
+
+/** Each statement under `limits()`, asked before it: max_execution_time and the label itself as its query id. */
+export function perStatementExecutor(client: ClickHouseClient, limits: () => StatementLimits): Executor {
+  const one = () => {
+    const { timeLimitMs, label } = limits();
+    return { settings: settingsFor(timeLimitMs), query_id: label };
+  };
+  return {
+    client,
+    async exec(sql: string, params?: QueryParams) {
+      const { query, query_params } = bindParams(sql, params);
+      const { settings, query_id } = one();
+      await client.command({ query, query_params, clickhouse_settings: settings, query_id });
+    },
+    async query<T extends Row = Row>(sql: string, params?: QueryParams): Promise<T[]> {
+      const { query, query_params } = bindParams(sql, params);
+      const { settings, query_id } = one();
+      const rs = await client.query({ query, query_params, format: 'JSONEachRow', clickhouse_settings: settings, query_id });
+      return rs.json<T>();
+    },
+  };
+}
+
+function settingsFor(timeLimitMs: number | undefined) {
+  return { ...CLICKHOUSE_SETTINGS, ...(timeLimitMs !== undefined ? { max_execution_time: Math.max(0.001, Math.round(timeLimitMs) / 1000) } : {}) };
 }
 
 export function isStatementTimeout(error: unknown): boolean {

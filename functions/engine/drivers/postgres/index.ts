@@ -9,7 +9,7 @@ import { assertIdentifier, type Driver, type Executor, type MigrationLock, type 
 import { connectPostgres, type PostgresTarget } from './connect.js';
 import { acquireAdvisoryLock } from './lock.js';
 import { bindParams } from './params.js';
-import { applyLimits, cancelStatements, isStatementTimeout } from './statement-limits.js';
+import { applyLimits, cancelStatements, isStatementTimeout, limitedStatements } from './statement-limits.js';
 import { dropPostgresScratch, listPostgresScratch, openPostgresScratch } from './scratch.js';
 import { withSessionLimits } from './session-limits.js';
 import { timescaleSchema } from './timescale-catalog.js';
@@ -179,6 +179,10 @@ class PostgresDriver implements Driver {
         await session.end().catch(() => undefined);
       }
     }
+  }
+
+  limitStatements(exec: Executor, limits: () => StatementLimits): Executor {
+    return limitedStatements(exec, limits, () => this.insideTransaction.getStore() === true);
   }
 
   cancelStatements(labelPrefix: string): Promise<void> {

@@ -17,6 +17,38 @@ export async function applyLimits(tx: Executor, limits: StatementLimits): Promis
   }
 }
 
+/**
+ * Each statement of `exec` under `limits()`: set just before it (local to the transaction when
+ * `inTransaction()`, where COMMIT/ROLLBACK drops them), else on the session and reset after it,
+ * so nothing else on the session inherits the limit.
+ */
+export function limitedStatements(exec: Executor, limits: () => StatementLimits, inTransaction: () => boolean): Executor {
+  async function limited<T>(run: () => Promise<T>): Promise<T> {
+    const local = inTransaction();
+    const { timeLimitMs, label } = limits();
+    await exec.query("SELECT set_config('statement_timeout', {ms}, {local}), set_config('application_name', {name}, {local})", {
+      ms: String(timeLimitMs === undefined ? 0 : Math.max(1, Math.round(timeLimitMs))),
+      name: (label ?? '').slice(0, 63),
+      local,
+    });
+    let failed = false;
+    try {
+      return await run();
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      // A failed reset after a failed statement must not hide the statement's error.
+      if (!local) await exec.exec('RESET statement_timeout; RESET application_name').catch((error: unknown) => { if (!failed) throw error; });
+    }
+  }
+  return {
+    client: exec.client,
+    exec: (sql, params) => limited(() => exec.exec(sql, params)),
+    query: (sql, params) => limited(() => exec.query(sql, params)),
+  };
+}
+
 export function isStatementTimeout(error: unknown): boolean {
   const e = error as { code?: unknown } | null;
   return typeof e === 'object' && e !== null && e.code === QUERY_CANCELED;
@@ -28,7 +60,7 @@ const POLL_MS = 50;
 /**
  * Cancels the statements of sessions whose application_name starts with `labelPrefix` and
  * waits until no such session is left. A session whose client is gone stays "idle in
- * transaction (aborted)" after the cancel, holding its locks: that one is terminated.
+ * transaction (aborted)" after the cancel, holding its locks, or idle with its label: that one is terminated.
  */
 export async function cancelStatements(exec: Executor, labelPrefix: string): Promise<void> {
   const deadline = Date.now() + CANCEL_WAIT_MS;
@@ -40,7 +72,8 @@ export async function cancelStatements(exec: Executor, labelPrefix: string): Pro
     if (rows.length === 0) return;
     if (Date.now() > deadline) throw new OperationError(`an earlier attempt's statement (${labelPrefix}…) is still running after ${CANCEL_WAIT_MS / 1000} s of cancelling`);
     for (const row of rows) {
-      const verb = row.state?.startsWith('idle in transaction') ? 'pg_terminate_backend' : 'pg_cancel_backend';
+      // Idle with the label still set: a session-level label (Apply outside a transaction) whose client is gone.
+      const verb = row.state?.startsWith('idle') ? 'pg_terminate_backend' : 'pg_cancel_backend';
       await exec.query(`SELECT ${verb}({pid})`, { pid: row.pid });
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
