@@ -89,7 +89,7 @@ describe('hourglass serve', () => {
     const root = tempDir('serve-bad');
     const notChdb = await hourglass(['serve', '--url', 'postgres://u:pw@127.0.0.1:5432/db']);
     expect(notChdb.code).toBe(2);
-    expect(notChdb.stderr).toBe('error: serve needs an embedded ClickHouse URL (--url chdb:DIR), got postgres://u:***@127.0.0.1:5432/db\n');
+    expect(notChdb.stderr).toBe('error: serve needs an embedded URL (--url chdb:DIR or pglite:DIR), got postgres://u:***@127.0.0.1:5432/db\n');
     for (const port of ['99999', 'abc', '-1']) {
       const bad = await hourglass(['serve', '--url', `chdb:${join(root, 'a')}`, '--port', port]);
       expect(bad.code).toBe(2);
