@@ -138,7 +138,7 @@ describe('one run per target and version', () => {
   });
 
   it('refuses POST /runs/{id}/retry with 409 while another run holds its target and version', async () => {
-    await store.createRun(newRun('partial-1', { targetName: 'analytics', windowCount: 2, batchSize: 2 }));
+    await store.createRun(newRun('partial-1', { targetName: 'analytics', windowCount: 2, batchSize: 2, windowsOnDemand: true }));
     const [w] = hourlyPlan(1);
     await store.claimWindow('partial-1', w!.start, 'worker', { leaseMs: 60_000, allow: ['pending'], window: { end: w!.end, batch: 0 } });
     await store.failWindow('partial-1', w!.start, 'worker', { error: new Error('boom'), durationMs: 1 });

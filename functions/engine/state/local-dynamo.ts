@@ -8,7 +8,7 @@
 // wait for its open to settle before accepting any request; a LEVEL_LOCKED failure becomes a
 // one-line LockBusyError instead of a crash.
 import { createRequire } from 'node:module';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -93,6 +93,7 @@ export async function startLocalDynamo(opts: { dir?: string } = {}): Promise<Loc
     }
   }
 
+  trackRequests(server);
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -109,10 +110,30 @@ export async function startLocalDynamo(opts: { dir?: string } = {}): Promise<Loc
   };
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise<void>((resolveClose, reject) => {
-    // Keep-alive sockets of SDK clients would otherwise hold the server (and the process) open.
-    server.close((error?: Error) => (error ? reject(new OperationError(`closing local DynamoDB: ${error.message}`)) : resolveClose()));
-    server.closeAllConnections();
+/** Requests being answered: closing the LevelDB under one makes dynalite throw outside any handler. */
+const inFlight = new WeakMap<Server, Set<ServerResponse>>();
+
+function trackRequests(server: Server): void {
+  const open = new Set<ServerResponse>();
+  inFlight.set(server, open);
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
   });
+}
+
+/** How long close waits for requests in flight (another terminal's read) before it cuts them. */
+const DRAIN_MS = 3_000;
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolveClose, reject) => {
+    server.close((error?: Error) => (error ? reject(new OperationError(`closing local DynamoDB: ${error.message}`)) : resolveClose()));
+  });
+  // Keep-alive sockets of SDK clients would otherwise hold the server (and the process) open:
+  // idle ones go now, busy ones once their answer is written.
+  server.closeIdleConnections();
+  const open = inFlight.get(server);
+  for (let waited = 0; open && open.size > 0 && waited < DRAIN_MS; waited += 10) await new Promise((r) => setTimeout(r, 10));
+  server.closeAllConnections();
+  await closed;
 }
