@@ -108,7 +108,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   retry: {
     summary: 're-run only the failed windows of a run: retry <runId>',
     args: ['<runId>'],
-    options: ['concurrency'],
+    options: ['concurrency', 'lateness', 'function-timeout', 'statement-target'],
     example: 'hourglass retry 3-20240301-ab12cd',
     load: async () => (await import('./commands/backfill.js')).retryCommand,
   },
@@ -161,7 +161,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   run: {
     summary: 'run the state machine locally: run <apply|backfill|retry|resume|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]',
     args: ['<action>'],
-    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify', 'function-timeout', 'statement-target'],
+    options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify', 'function-timeout', 'statement-target', 'lateness'],
     example: 'hourglass run backfill --version 3 --concurrency 8\n  hourglass run backfill --version 3 --deployed\n  hourglass run resume --run-id <runId>',
     load: async () => (await import('./commands/run.js')).runCommand,
   },

@@ -118,5 +118,7 @@ export function windowBatchInputOf(event: unknown): WindowBatchInput {
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new UsageError('window batch: "batch" must be a non-negative whole number');
   if (typeof target !== 'string' || !TARGET_NAME.test(target)) throw new UsageError('window batch: "target" must be a target name');
   if (mode !== undefined && mode !== 'backfill' && mode !== 'retry' && mode !== 'resume') throw new UsageError('window batch: "mode" must be backfill, retry or resume');
-  return { runId, batch, target, ...(mode === undefined ? {} : { mode }) };
+  const latenessMs = (obj.options as { latenessMs?: unknown } | undefined)?.latenessMs;
+  if (obj.options !== undefined && (typeof latenessMs !== 'number' || !Number.isSafeInteger(latenessMs) || latenessMs < 0)) throw new UsageError('window batch: "options.latenessMs" must be a non-negative whole number');
+  return { runId, batch, target, ...(mode === undefined ? {} : { mode }), ...(obj.options === undefined ? {} : { options: { latenessMs: latenessMs as number } }) };
 }

@@ -92,7 +92,7 @@ export class RunStateMachine extends Construct {
     // The child: RunWindowBatch runs windows while its invocation has time and answers
     // {more: true} when it stopped with windows left; BatchMore sends it round again. The item
     // ({runId, mode, target, batch}) stays the state data; the last answer sits at $.result.
-    const batchItem = sfn.TaskInput.fromObject({ runId: JsonPath.stringAt('$.runId'), mode: JsonPath.stringAt('$.mode'), target: JsonPath.stringAt('$.target'), batch: JsonPath.numberAt('$.batch') });
+    const batchItem = sfn.TaskInput.fromObject({ runId: JsonPath.stringAt('$.runId'), mode: JsonPath.stringAt('$.mode'), target: JsonPath.stringAt('$.target'), batch: JsonPath.numberAt('$.batch'), options: JsonPath.objectAt('$.options') });
     const windowBatch = task(STATE.runWindowBatch, batchItem, '$.result', Duration.minutes(16));
     // A timed-out batch leaves its windows leased; the retry, after the lease has run out, claims them again.
     windowBatch.addRetry({ errors: ['Sandbox.Timedout', 'States.Timeout'], interval: Duration.seconds(WINDOW_LEASE_MS / 1000 + 15), maxAttempts: 2, backoffRate: 2 });
@@ -104,7 +104,7 @@ export class RunStateMachine extends Construct {
     // No Catch (see the top): a failed Map must stay unexited for RedriveExecution.
     const backfill = new sfn.DistributedMap(this, STATE.backfillWindows, {
       itemsPath: '$.plan.batches',
-      itemSelector: { runId: JsonPath.stringAt('$.plan.runId'), mode: JsonPath.stringAt('$.plan.mode'), target: JsonPath.stringAt('$.input.target'), batch: JsonPath.numberAt('$$.Map.Item.Value') },
+      itemSelector: { runId: JsonPath.stringAt('$.plan.runId'), mode: JsonPath.stringAt('$.plan.mode'), target: JsonPath.stringAt('$.input.target'), batch: JsonPath.numberAt('$$.Map.Item.Value'), options: JsonPath.objectAt('$.plan.options') },
       // Plan returns the input's concurrency with the default applied: the database's load valve.
       maxConcurrencyPath: '$.plan.concurrency',
       // And the input's tolerance, default 100: failed batches count, they do not stop the others.

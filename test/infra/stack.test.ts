@@ -274,7 +274,7 @@ describe('state machine', () => {
       Type: 'Map',
       ItemsPath: '$.plan.batches',
       MaxConcurrencyPath: '$.plan.concurrency',
-      ItemSelector: { 'runId.$': '$.plan.runId', 'mode.$': '$.plan.mode', 'target.$': '$.input.target', 'batch.$': '$$.Map.Item.Value' },
+      ItemSelector: { 'runId.$': '$.plan.runId', 'mode.$': '$.plan.mode', 'target.$': '$.input.target', 'batch.$': '$$.Map.Item.Value', 'options.$': '$.plan.options' },
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: STATE.runWindowBatch },
       ResultPath: null,
     });

@@ -11,6 +11,7 @@ import { parseStatementTarget } from '../../engine/backfill/group-size.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { runValve } from '../../engine/backfill/valve.js';
 import { loadGate } from '../../engine/backfill/load-gate.js';
+import { notAfterOf, parseLateness } from '../../engine/backfill/run-options.js';
 import { loadDefinition, newRunId, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
 import { RunLeases, type RunLeaseSubject } from '../../engine/state/run-lease.js';
 import { pinnedDefinitionGuard } from '../../engine/backfill/definition-checksum.js';
@@ -61,7 +62,7 @@ function statementTargetMs(ctx: CliContext): number | undefined {
 
 function latenessMs(ctx: CliContext): number {
   const value = ctx.args.options.lateness;
-  return value === undefined ? 0 : parseWindowSize(String(value));
+  return parseLateness(value === undefined ? undefined : String(value), '--lateness');
 }
 
 export async function planCommand(ctx: CliContext): Promise<number> {
@@ -134,6 +135,10 @@ async function holdingRunLease<T>(runs: RunStore, subject: RunLeaseSubject, fn: 
 }
 
 export async function retryCommand(ctx: CliContext): Promise<number> {
+  // Checked before anything is written, as backfill does.
+  latenessMs(ctx);
+  functionTimeoutMs(ctx);
+  statementTargetMs(ctx);
   return continueRun(ctx, ctx.args.positionals[0], ['failed'], 'retry');
 }
 
@@ -171,7 +176,7 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   // A run that ends at the cut-over holds the window ending there until the cut-over plus
   // lateness has passed, on every pass (first, resume, retry), so late rows still land.
   const holds = def.to.kind === 'cutover';
-  const notAfter = holds ? new Date(ctx.now().getTime() - latenessMs(ctx)) : undefined;
+  const notAfter = holds ? notAfterOf(ctx.now(), latenessMs(ctx)) : undefined;
   const owner = `cli-${process.pid}-${randomUUID().slice(0, 8)}`;
   // Pinned code: a resume or retry after the definition changed fails its windows with one line, writing nothing.
   const pinned = await pinnedDefinitionGuard(set, run);

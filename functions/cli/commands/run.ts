@@ -59,6 +59,7 @@ export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput 
   if (o.order !== undefined) raw.order = o.order;
   if (o.verify !== undefined) raw.verify = o.verify;
   if (o['statement-target'] !== undefined) raw.statementTarget = String(o['statement-target']);
+  if (o.lateness !== undefined) raw.lateness = String(o.lateness);
   return parseRunInput(raw);
 }
 

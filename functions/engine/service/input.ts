@@ -5,10 +5,11 @@ import { UsageError } from '../errors.js';
 import { parseUtcTime } from '../backfill/definition.js';
 import { parseWindowSize } from '../backfill/duration.js';
 import { parseStatementTarget } from '../backfill/group-size.js';
+import { parseLateness } from '../backfill/run-options.js';
 import type { RunAction, RunInput, VerifyMode } from './types.js';
 
 const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'resume', 'verify', 'revert'];
-const KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify', 'toleratedFailurePercentage', 'statementTarget']);
+export const RUN_INPUT_KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify', 'toleratedFailurePercentage', 'statementTarget', 'lateness']);
 const VERIFY_MODES: VerifyMode[] = ['require', 'warn', 'skip'];
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
@@ -17,7 +18,7 @@ export const MAX_CONCURRENCY = 64;
 export function parseRunInput(raw: unknown): RunInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError('input must be a JSON object');
   const obj = raw as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (!KEYS.has(key)) throw new UsageError(`unknown input field "${key.slice(0, 40)}" (known: ${[...KEYS].join(', ')})`);
+  for (const key of Object.keys(obj)) if (!RUN_INPUT_KEYS.has(key)) throw new UsageError(`unknown input field "${key.slice(0, 40)}" (known: ${[...RUN_INPUT_KEYS].join(', ')})`);
   const action = obj.action;
   if (typeof action !== 'string' || !ACTIONS.includes(action as RunAction)) throw new UsageError(`"action" must be one of ${ACTIONS.join(', ')}`);
   const target = obj.target;
@@ -49,6 +50,10 @@ export function parseRunInput(raw: unknown): RunInput {
     if (typeof obj.statementTarget !== 'string') throw new UsageError('"statementTarget" must be a duration string such as "3s"');
     parseStatementTarget(obj.statementTarget, '"statementTarget"');
     input.statementTarget = obj.statementTarget;
+  }
+  if (obj.lateness !== undefined) {
+    parseLateness(obj.lateness, '"lateness"');
+    input.lateness = obj.lateness as string;
   }
   if (obj.concurrency !== undefined) {
     const c = obj.concurrency;

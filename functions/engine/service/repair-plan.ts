@@ -28,7 +28,7 @@ export async function reclaimDeadHolders(runs: Pick<RunStore, 'listWindows' | 'r
   return reclaimed;
 }
 
-export async function planContinuation(runs: RunStore, input: RunInput & { action: 'retry' | 'resume' }, now: number): Promise<PlanOutput> {
+export async function planContinuation(runs: RunStore, input: RunInput & { action: 'retry' | 'resume' }, now: number): Promise<Omit<PlanOutput, 'options'>> {
   const runId = input.runId ?? '';
   const run = await runs.getRun(runId);
   if (!run) throw new UsageError(`unknown run "${runId}"`);

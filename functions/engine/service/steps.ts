@@ -19,6 +19,7 @@ import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
 import { runValve } from '../backfill/valve.js';
 import { loadGate } from '../backfill/load-gate.js';
+import { notAfterOf, parseLateness, type PassOptions } from '../backfill/run-options.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
 import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './repair-plan.js';
@@ -104,7 +105,7 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
     const run = await env.runs.getRun(runId);
     if (!run) throw new UsageError(`unknown run "${runId}"`);
     await takeRunLease(env, leaseSubjectOf(run, input.target));
-    return planContinuation(env.runs, { ...input, action: input.action }, clock(env)().getTime());
+    return { ...(await planContinuation(env.runs, { ...input, action: input.action }, clock(env)().getTime())), options: passOptionsOf(input) };
   }
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
   // The lease first: a second run is refused at once, before the target is even opened.
@@ -122,8 +123,13 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
       if (fresh && (error instanceof RunConflictError || !(await env.runs.getRun(lease.runId)))) await runLeases(env).release(lease);
       throw error;
     });
-    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings };
+    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings, options: passOptionsOf(input) };
   });
+}
+
+/** The input's options a batch honours, for the Map's ItemSelector. */
+function passOptionsOf(input: RunInput): PassOptions {
+  return { latenessMs: parseLateness(input.lateness, '"lateness"') };
 }
 
 /**
@@ -144,8 +150,8 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
     const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
       runId: input.runId, owner: env.workerId, batch: input.batch, batchStarts, concurrency: 1,
       allow: input.mode === 'retry' ? ['failed'] : input.mode === 'resume' ? ['pending', 'failed'] : ['pending'],
-      // A window that ends at the cut-over waits until it has passed.
-      notAfter: def.to.kind === 'cutover' ? clock(env)() : undefined,
+      // A window that ends at the cut-over waits until the cut-over plus lateness has passed, as on the CLI.
+      notAfter: def.to.kind === 'cutover' ? notAfterOf(clock(env)(), input.options?.latenessMs ?? 0) : undefined,
       // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
       // A paused or load-throttled batch waits only while the invocation has time, then answers more.
       valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad, { giveUp }), giveUp }),

@@ -3,6 +3,7 @@
 // behaviour cannot drift between AWS and a laptop. Inputs and outputs are plain JSON.
 import type { LeaseProvider } from '../drivers/lease.js';
 import type { RunStore } from '../state/run-store.js';
+import type { PassOptions } from '../backfill/run-options.js';
 
 export type RunAction = 'apply' | 'backfill' | 'retry' | 'resume' | 'verify' | 'revert';
 
@@ -35,6 +36,8 @@ export interface RunInput {
   order?: 'oldest-first' | 'newest-first';
   /** Backfill: how long one statement should take, e.g. "3s" ("0": one window per statement). */
   statementTarget?: string;
+  /** How long after the cut-over the last window waits for late rows, e.g. "15m" (the CLI's --lateness). */
+  lateness?: string;
   /**
    * What Verify's result does to the outcome. `require` (default): drift, count mismatches or a
    * verify that could not run make the run partial. `warn`: recorded, the run still succeeds.
@@ -86,6 +89,8 @@ export interface PlanOutput {
   /** The input's, default 100: the Map's ToleratedFailurePercentagePath. */
   toleratedFailurePercentage: number;
   warnings: string[];
+  /** Handed to every Map item by the ItemSelector: what a batch honours (lateness). */
+  options: PassOptions;
 }
 
 export interface WindowBatchInput {
@@ -94,6 +99,8 @@ export interface WindowBatchInput {
   target: string;
   /** backfill: claim pending windows (and expired leases); retry: failed ones; resume: both. Default backfill. */
   mode?: BatchMode;
+  /** The run's pass options from Plan (absent: lateness 0). */
+  options?: PassOptions;
 }
 
 export interface WindowBatchOutput {
