@@ -36,6 +36,7 @@ export const CLI_CASES: CliCase[] = [
   { name: 'apply --to not a number', args: ['apply', '--to', 'abc'], says: /invalid --to "abc"/ },
   { name: 'apply --to unknown version', args: ['apply', '--to', '99'], says: /unknown version 99/ },
   { name: 'revert --to negative', args: ['revert', '--to=-3'], says: /invalid --to/ },
+  { name: 'revert --to unknown version', args: ['revert', '--to', '99'], says: /unknown version 99/ },
   { name: 'backfill non-numeric version', args: ['backfill', 'abc'], says: /invalid version "abc"/ },
   { name: 'backfill unknown version', args: ['backfill', '42'], says: /unknown version 42/ },
   { name: 'backfill of a migration without backfill', args: ['backfill', '1'], says: /has no backfill/ },
@@ -60,6 +61,8 @@ export const CLI_CASES: CliCase[] = [
   { name: 'retry of an unknown run', args: ['retry', 'no-such-run'], says: /unknown run "no-such-run"/ },
   { name: 'run id with SQL in it', args: ['windows', "x';DROP TABLE dst;--"], says: /invalid run id|run id/ },
   { name: 'run id with a path', args: ['backfill', '--resume', '../../etc/passwd'], says: /run id/ },
+  { name: 'report into a missing directory', args: ['report', 'corpus-run', '--out', '/nonexistent/dir/r.html'], says: /--out .*does not exist/ },
+  { name: 'report into a file as directory', args: ['report', 'corpus-run', '--out', '/etc/hostname/r.html'], says: /--out .*not a directory/ },
   { name: 'window status unknown', args: ['windows', 'some-run', '--status', 'weird'], says: /invalid --status "weird"/ },
   { name: 'new run id with a slash', args: ['backfill', '2', '--run-id', 'a/b'], says: /run id|runId/ },
   // migration files

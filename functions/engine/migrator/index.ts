@@ -99,6 +99,8 @@ export class Migrator {
   }
 
   async revert(options: { to?: number } = {}): Promise<RevertResult> {
+    // As apply and plan do: an unknown --to is bad input, not "nothing to revert".
+    this.checkVersion(options.to);
     return this.locked(async () => {
       const rows = await this.driver.readTracking();
       const status = computeStatus(this.driver.display, this.set, rows);
