@@ -21,6 +21,10 @@ export const CLI_CASES: CliCase[] = [
   { name: 'unknown scheme', url: `mysql://u:${pw}@db.example/app`, args: ['status'], says: /unknown URL scheme "mysql:"/ },
   { name: 'port out of range', url: `postgres://u:${pw}@127.0.0.1:99999/app`, args: ['status'], says: /invalid port|malformed/ },
   { name: 'non-numeric port', url: `clickhouse://u:${pw}@localhost:http/app`, args: ['status'], says: /invalid port|malformed/ },
+  // paths that cannot be directories (Node's own recursive mkdir never returns for these)
+  { name: 'chdb directory under /proc', url: 'chdb:/proc/forbidden', args: ['status'], says: /cannot create embedded ClickHouse data directory \/proc\/forbidden/ },
+  { name: 'pglite directory under /proc', url: 'pglite:/proc/forbidden/db', args: ['status'], says: /pglite: cannot create \/proc\/forbidden/ },
+  { name: 'state directory under /proc', args: ['--state', '/proc/forbidden/st', 'runs'], says: /cannot create state directory \/proc\/forbidden\/st/ },
   { name: 'missing database (postgres)', url: `postgres://u:${pw}@127.0.0.1:5432`, args: ['status'], says: /names no database/ },
   { name: 'missing database (clickhouse)', url: `clickhouse://u:${pw}@127.0.0.1:8123/`, args: ['status'], says: /names no database/ },
   { name: 'invalid database name', url: `clickhouse://u:${pw}@127.0.0.1:8123/app;drop`, args: ['status'], says: /invalid database|malformed/ },

@@ -5,7 +5,7 @@
 // exclusively, removed on close or at exit; a file whose pid is gone is stale and taken over.
 // To share a directory, one process serves it (`hourglass serve --url pglite:DIR`).
 import { existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { makeDirectories } from '../make-dirs.js';
 import { basename, dirname, join } from 'node:path';
 import { ConnectionError, UsageError, errorMessage } from '../errors.js';
 import { startPgliteServer, type PgliteServer } from './pglite-server.js';
@@ -20,9 +20,11 @@ export function ownerFile(dir: string): string {
 /** Checks `dir`, takes it for this process and serves it on 127.0.0.1; close() lets it go. */
 export async function startPgliteTarget(dir: string, options: { port?: number } = {}): Promise<PgliteServer> {
   assertUsableDir(dir);
-  await mkdir(dirname(dir), { recursive: true }).catch((error: unknown) => {
+  try {
+    makeDirectories(dirname(dir));
+  } catch (error) {
     throw new UsageError(`pglite: cannot create ${dirname(dir)}: ${errorMessage(error)}`);
-  });
+  }
   const release = takeOwnership(dir);
   let server: PgliteServer;
   try {

@@ -10,9 +10,9 @@
 import { createRequire } from 'node:module';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LockBusyError, OperationError, errorMessage } from '../errors.js';
+import { LockBusyError, OperationError, UsageError, errorMessage } from '../errors.js';
+import { makeDirectories } from '../make-dirs.js';
 
 export interface LocalDynamo {
   /** http://127.0.0.1:<port> */
@@ -67,7 +67,13 @@ function openFailure(dir: string, error: unknown): Error {
 export async function startLocalDynamo(opts: { dir?: string } = {}): Promise<LocalDynamo> {
   const { dynalite, Level, captures, lastLevel } = loadDynalite();
   const dir = opts.dir === undefined ? undefined : resolve(opts.dir);
-  if (dir !== undefined) mkdirSync(dir, { recursive: true });
+  if (dir !== undefined) {
+    try {
+      makeDirectories(dir);
+    } catch (error) {
+      throw new UsageError(`cannot create state directory ${dir}: ${errorMessage(error)}`, { cause: error });
+    }
+  }
   if (dir !== undefined && !captures) {
     // Fallback when we could not patch dynalite: a trial open. Leaves a short race (another
     // process may take the directory between this check and dynalite's own open).

@@ -1,12 +1,13 @@
 // Opens a @clickhouse/client ClickHouseClient for a target: over HTTP for a server, or
 // through chdb's in-process Connection for an embedded `chdb:<dir>` target, so every
 // other file of the driver talks to one client type whichever the target is.
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseClientConfigOptions, type ClickHouseSettings } from '@clickhouse/client';
 import type { createChdbConnection as CreateChdbConnection } from 'chdb/connection';
 import type { TargetUrl } from '../../target-url.js';
-import { ConnectionError, errorMessage } from '../../errors.js';
+import { ConnectionError, UsageError, errorMessage } from '../../errors.js';
+import { makeDirectories } from '../../make-dirs.js';
 
 export type ClickHouseTarget = Extract<TargetUrl, { engine: 'clickhouse' }>;
 
@@ -71,10 +72,11 @@ async function connectServer(target: Extract<ClickHouseTarget, { kind: 'http' }>
 
 async function connectEmbedded(dir: string): Promise<OpenedClient> {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
   } catch (error) {
     if (!(error instanceof Error)) throw error;
-    throw new ConnectionError(`cannot create embedded ClickHouse data directory ${dir}: ${errorMessage(error)}`, { cause: error });
+    // A path that cannot be a directory is bad input (exit 2), not an unreachable server.
+    throw new UsageError(`cannot create embedded ClickHouse data directory ${dir}: ${errorMessage(error)}`, { cause: error });
   }
   const { createChdbConnection } = require('chdb/connection') as { createChdbConnection: typeof CreateChdbConnection };
   let connection: ReturnType<typeof CreateChdbConnection>;
