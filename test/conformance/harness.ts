@@ -43,6 +43,12 @@ export interface EngineHarness {
   readonly malformedUrls: string[];
   /** URLs that cannot be connected to (refused port, wrong password), with the password each carries. */
   unreachableUrls(): { what: string; url: string; password: string }[];
+  /**
+   * True for PGlite, a single-user backend: CREATE INDEX CONCURRENTLY fails there ("tuple
+   * concurrently updated") and leaves the backend unusable, so the no-transaction cases use
+   * VACUUM, the other statement that refuses a transaction block.
+   */
+  readonly singleUserBackend?: boolean;
   /** Runs `n` applies of the target's migrations at the same moment. */
   applyConcurrently(target: TestTarget, n: number): Promise<ConcurrentApplyResult[]>;
 }

@@ -14,6 +14,10 @@ export function definePostgresCases({ harness: h, newTarget }: Conformance): voi
   const items: Files = { [fileName(1, 'items', 'up.sql')]: `${h.createTable('items')};\nINSERT INTO items VALUES (1), (2);\n` };
   const index = 'CREATE INDEX CONCURRENTLY items_id_idx ON items (id);\n';
 
+  if (h.singleUserBackend) {
+    defineVacuumCases({ harness: h, newTarget }, items);
+    return;
+  }
   describe('postgres: no-transaction marker', () => {
     it('-- hourglass:no-transaction lets CREATE INDEX CONCURRENTLY apply', async () => {
       const t = await newTarget();
@@ -30,6 +34,28 @@ export function definePostgresCases({ harness: h, newTarget }: Conformance): voi
       expectExit(failed, 1);
       expect(failed.stderr).toMatch(/migration 2 \(items_index\) failed at statement 1 \(CREATE INDEX CONCURRENTLY items_id_idx ON items \(id\)\): CREATE INDEX CONCURRENTLY cannot run inside a transaction block/);
       expect(await indexes(t)).toEqual([]);
+      expect((await t.snapshot()).tracking.map((r) => [r.version, r.status])).toEqual([[1, 'applied'], [2, 'failed']]);
+    });
+  });
+}
+
+/** The same two cases with VACUUM (see EngineHarness.singleUserBackend): it runs outside a transaction and is refused inside one. */
+function defineVacuumCases({ newTarget }: Conformance, items: Files): void {
+  const vacuum = 'VACUUM items;\n';
+  describe('postgres: no-transaction marker (VACUUM: single-user backend)', () => {
+    it('-- hourglass:no-transaction lets VACUUM apply', async () => {
+      const t = await newTarget();
+      t.write({ ...items, [fileName(2, 'items_vacuum', 'up.sql')]: `-- hourglass:no-transaction\n${vacuum}` });
+      expectExit(await t.cli('apply'), 0);
+      expect((await t.snapshot()).tracking.map((r) => [r.version, r.status])).toEqual([[1, 'applied'], [2, 'applied']]);
+    });
+
+    it('without the marker the same migration fails inside its transaction and is recorded failed', async () => {
+      const t = await newTarget();
+      t.write({ ...items, [fileName(2, 'items_vacuum', 'up.sql')]: vacuum });
+      const failed = await t.cli('apply');
+      expectExit(failed, 1);
+      expect(failed.stderr).toMatch(/migration 2 \(items_vacuum\) failed at statement 1 \(VACUUM items\): VACUUM cannot run inside a transaction block/);
       expect((await t.snapshot()).tracking.map((r) => [r.version, r.status])).toEqual([[1, 'applied'], [2, 'failed']]);
     });
   });
