@@ -16,7 +16,9 @@ async function killMidwayThenResume(engine: EngineName, url?: string): Promise<v
 
   let stderr = '';
   let killedAt: number | undefined;
-  const { child, exited } = spawnCli(ws, ['backfill', '2', '--concurrency', '2', '--run-id', runId], (chunk) => {
+  // One window per statement (`--statement-target 0`), so the kill lands between statements
+  // of a run that is still going, not after grouped statements have finished it.
+  const { child, exited } = spawnCli(ws, ['backfill', '2', '--concurrency', '2', '--statement-target', '0', '--run-id', runId], (chunk) => {
     stderr += chunk;
     const last = [...stderr.matchAll(PROGRESS)].at(-1);
     // The progress bar (on a pipe) prints a line every 10%: kill once 20% are done.
