@@ -10,15 +10,11 @@ import { parseRunInput } from '../functions/engine/service/input.js';
 import type { RunInput } from '../functions/engine/service/types.js';
 import { migrationsFolder, parseTargetsConfig, type TargetsConfig } from '../functions/handlers/target-config.js';
 import { readStageSettings } from './stage-config.js';
+import { parseVpc, type VpcConfig } from './vpc-config.js';
 
 export { CONTEXT_KEYS, DEFAULT_STAGE } from './stage-config.js';
 
-export interface VpcConfig {
-  vpcId: string;
-  subnetIds: string[];
-  /** Omitted: the stack creates one security group (egress only) for the functions. */
-  securityGroupIds?: string[];
-}
+export type { VpcConfig } from './vpc-config.js';
 
 export interface ScheduleConfig {
   name: string;
@@ -73,20 +69,6 @@ export function readConfig(node: Node, repoRoot: string): HourglassConfig {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function stringList(value: unknown, pattern: RegExp, at: string): string[] {
-  if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && pattern.test(v))) throw new UsageError(`${at} must be a non-empty list of ids`);
-  return value as string[];
-}
-
-function parseVpc(raw: unknown, label: string): VpcConfig | undefined {
-  if (raw === undefined || raw === null) return undefined;
-  if (!isObject(raw)) throw new UsageError(`${label} must be {vpcId, subnetIds, securityGroupIds?}`);
-  if (typeof raw.vpcId !== 'string' || !/^vpc-[0-9a-f]{8,17}$/.test(raw.vpcId)) throw new UsageError(`${label}.vpcId must be a VPC id (vpc-…)`);
-  const vpc: VpcConfig = { vpcId: raw.vpcId, subnetIds: stringList(raw.subnetIds, /^subnet-[0-9a-f]{8,17}$/, `${label}.subnetIds`) };
-  if (raw.securityGroupIds !== undefined) vpc.securityGroupIds = stringList(raw.securityGroupIds, /^sg-[0-9a-f]{8,17}$/, `${label}.securityGroupIds`);
-  return vpc;
 }
 
 function parseSchedules(raw: unknown, label: string, targets: TargetsConfig): ScheduleConfig[] {

@@ -1,15 +1,15 @@
 // The Hourglass stack of one stage: state table, six functions, the run state machine, the
 // HTTP API, EventBridge triggers on the stage's own bus, alerts, alarms and a dashboard. Each function gets only its own table, secret and
 // state-machine permissions (see FUNCTIONS below).
-import { Annotations, ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ArnFormat, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { STATE } from './state-names.js';
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionName } from './function-timeouts.js';
-import type { HourglassConfig, VpcConfig } from './config.js';
-import { HourglassFunction, type VpcPlacement } from './constructs/hourglass-function.js';
+import type { HourglassConfig } from './config.js';
+import { FunctionNetwork } from './constructs/function-network.js';
+import { HourglassFunction } from './constructs/hourglass-function.js';
 import { RunAlerts } from './constructs/run-alerts.js';
 import { RunApi } from './constructs/run-api.js';
 import { RunDashboard } from './constructs/run-dashboard.js';
@@ -25,7 +25,7 @@ interface FunctionSpec {
   description: string;
   memorySize: number;
   timeout: Duration;
-  /** Opens targets: reads their secrets and needs migrations/ in its bundle. */
+  /** Opens targets: reads their secrets, needs migrations/ in its bundle, and runs in the VPC when one is configured. */
   opensTargets: boolean;
   table: 'read' | 'readWrite';
 }
@@ -55,12 +55,15 @@ export class HourglassStack extends Stack {
   readonly triggers: RunTriggers;
   readonly alarms: ServiceAlarms;
   readonly dashboard: RunDashboard;
+  /** Only with a vpc setting. */
+  readonly network?: FunctionNetwork;
 
   constructor(scope: Construct, id: string, props: HourglassStackProps) {
     super(scope, id, props);
     const { config } = props;
     this.state = new StateTable(this, 'State');
-    const vpc = config.vpc ? this.placement(config.vpc) : undefined;
+    // Only the functions that open targets go into the VPC (FUNCTIONS' opensTargets); api and finalize stay out.
+    this.network = config.vpc ? new FunctionNetwork(this, 'Network', { config: config.vpc, targets: config.targets }) : undefined;
     const environment = {
       TABLE_NAME: this.state.table.tableName,
       HOURGLASS_TARGETS: JSON.stringify(config.targets),
@@ -81,7 +84,7 @@ export class HourglassStack extends Stack {
         timeout: spec.timeout,
         environment: { ...environment, ...extraEnv },
         withMigrations: spec.opensTargets,
-        vpc,
+        vpc: spec.opensTargets ? this.network?.placement : undefined,
       });
       if (spec.table === 'readWrite') this.state.grantReadWrite(fn.role);
       else this.state.grantRead(fn.role);
@@ -162,20 +165,8 @@ export class HourglassStack extends Stack {
     output('AlertsTopicArn', this.alerts.topic.topicArn, 'Pages: one message per failed run, failed starts, API 5xx');
     output('WarningsTopicArn', this.alerts.warnings.topicArn, 'Does not page: Lambda errors and throttles, DynamoDB throttling, failed windows and verifies');
     output('DashboardName', this.dashboard.dashboard.dashboardName, 'CloudWatch dashboard of this stage');
-  }
-
-  private placement(config: VpcConfig): VpcPlacement {
-    // Subnets are selected by id below; the AZ list is only a required attribute, resolved at deploy.
-    const vpc = ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: config.vpcId, availabilityZones: Fn.getAzs() });
-    Annotations.of(vpc).acknowledgeWarning('@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones', 'Functions are placed by explicit subnet ids; nothing selects subnets by AZ at synth');
-    const subnets = config.subnetIds.map((id) => {
-      const subnet = ec2.Subnet.fromSubnetId(this, `Subnet-${id}`, id);
-      Annotations.of(subnet).acknowledgeWarning('@aws-cdk/aws-ec2:noSubnetRouteTableId', 'Lambda placement needs only the subnet id');
-      return subnet;
-    });
-    const securityGroups = config.securityGroupIds
-      ? config.securityGroupIds.map((id) => ec2.SecurityGroup.fromSecurityGroupId(this, `Sg-${id}`, id))
-      : [new ec2.SecurityGroup(this, 'FunctionsSecurityGroup', { vpc, description: 'Hourglass functions: egress to targets and AWS APIs, no ingress', allowAllOutbound: true })];
-    return { vpc, subnets, securityGroups };
+    if (this.network) {
+      output('FunctionsSecurityGroupIds', Fn.join(',', this.network.placement.securityGroups.map((sg) => sg.securityGroupId)), "The security groups of the functions that open targets (comma-separated; created by the stack unless vpc.securityGroupIds): allow them on the database's port");
+    }
   }
 }

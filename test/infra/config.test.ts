@@ -36,7 +36,18 @@ describe('configuration errors fail synth with one line', () => {
     [{ 'hourglass:targets': { a: { engine: 'postgres', secretArn: SECRET_ARN, migrations: 'nowhere' } } }, 'target "a": migrations/nowhere does not exist'],
     [{ 'hourglass:targets': '{"a": ' }, 'context hourglass:targets is not valid JSON'],
     [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-1', subnetIds: [] } }, 'context hourglass:vpc.vpcId must be a VPC id (vpc-…)'],
-    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }, 'context hourglass:vpc.subnetIds must be a non-empty list of ids'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: [] } }, 'context hourglass:vpc.subnetIds must be a non-empty list of subnet ids (subnet-…)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': ['vpc-0123456789abcdef0'] }, 'context hourglass:vpc must be {vpcId, subnetIds, securityGroupIds?, endpoints?, routeTableIds?, databaseSecurityGroupIds?, databasePorts?}'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, subnets: ['subnet-0123456789abcdef0'] } }, 'context hourglass:vpc: unknown field "subnets" (known: vpcId, subnetIds, securityGroupIds, endpoints, routeTableIds, databaseSecurityGroupIds, databasePorts)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, securityGroupIds: ['sg-xyz'] } }, 'context hourglass:vpc.securityGroupIds must be a non-empty list of security group ids (sg-…)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, endpoints: 'yes' } }, 'context hourglass:vpc.endpoints must be true or false'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, endpoints: true } }, 'context hourglass:vpc.routeTableIds is required with endpoints: true (the route tables of subnetIds, for the DynamoDB gateway endpoint)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, endpoints: true, routeTableIds: ['subnet-0123456789abcdef0'] } }, 'context hourglass:vpc.routeTableIds must be a non-empty list of route table ids (rtb-…)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, routeTableIds: ['rtb-0123456789abcdef0'] } }, 'context hourglass:vpc.routeTableIds is only used with endpoints: true'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, databaseSecurityGroupIds: 'sg-0123456789abcdef0' } }, 'context hourglass:vpc.databaseSecurityGroupIds must be a non-empty list of security group ids (sg-…)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, databasePorts: [5432] } }, 'context hourglass:vpc.databasePorts is only used with databaseSecurityGroupIds'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, databaseSecurityGroupIds: ['sg-0123456789abcdef0'], databasePorts: [0] } }, 'context hourglass:vpc.databasePorts must be a non-empty list of TCP ports (1-65535)'],
+    [{ 'hourglass:targets': TARGETS, 'hourglass:vpc': { ...{ vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0'] }, databaseSecurityGroupIds: ['sg-0123456789abcdef0'], databasePorts: ['5432'] } }, 'context hourglass:vpc.databasePorts must be a non-empty list of TCP ports (1-65535)'],
     [{ 'hourglass:targets': TARGETS, 'hourglass:schedule': { expression: 'every hour', input: { action: 'verify', target: 'analytics' } } }, 'context hourglass:schedule[0].expression must be rate(...) or cron(...)'],
     [{ 'hourglass:targets': TARGETS, 'hourglass:schedule': { expression: 'rate(1 hour)', input: { action: 'backfill', target: 'analytics' } } }, 'context hourglass:schedule[0].input: "version" is required for backfill'],
     [{ 'hourglass:targets': TARGETS, 'hourglass:schedule': { expression: 'rate(1 hour)', input: { action: 'verify', target: 'billing' } } }, 'context hourglass:schedule[0].input.target "billing" is not a configured target'],
@@ -64,12 +75,13 @@ describe('optional configuration in the template', () => {
       ScheduleExpression: 'cron(0 3 * * ? *)',
       Targets: [Match.objectLike({ Arn: { Ref: sm }, Input: JSON.stringify({ action: 'verify', target: 'analytics' }) })],
     });
-    const functions = Object.values(all).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
-    for (const fn of functions) expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
-    // ENI management for the VPC: the AWS managed policy on each function role, nothing broader.
+    // The four functions that open targets are placed (test/infra/vpc.test.ts has the rest of the VPC's shape).
+    const placed = Object.values(all).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.VpcConfig);
+    expect(placed).toHaveLength(4);
+    for (const fn of placed) expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] });
+    // ENI management for the VPC: the AWS managed policy on each placed function's role, nothing broader.
     const managed = Object.values(all).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.ManagedPolicyArns);
-    expect(managed).toHaveLength(6);
+    expect(managed).toHaveLength(4);
     template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
   });
 });

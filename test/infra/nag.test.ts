@@ -1,5 +1,5 @@
 // cdk-nag (AwsSolutions) over the stack as configured in cdk.json and with every optional
-// setting (VPC placement, a schedule, an exact secret ARN): no error, no warning, and every
+// setting (VPC placement with endpoints and database ingress, a schedule, an exact secret ARN): no error, no warning, and every
 // acknowledgement carries a reason. A deliberately bad stack in the same app shows the checks
 // really run (a clean result could otherwise mean nag was never attached).
 import { Stack } from 'aws-cdk-lib';
@@ -13,7 +13,10 @@ const FULL = {
     analytics: { engine: 'clickhouse', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/analytics-GhIjKl', kmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' },
     obs: { engine: 'postgres', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hourglass/obs-AbCdEf' },
   },
-  'hourglass:vpc': { vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba987654321f'] },
+  'hourglass:vpc': {
+    vpcId: 'vpc-0123456789abcdef0', subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba987654321f'],
+    endpoints: true, routeTableIds: ['rtb-0123456789abcdef0'], databaseSecurityGroupIds: ['sg-0aaaaaaaaaaaaaaa0'],
+  },
   'hourglass:schedule': [{ name: 'NightlyVerify', expression: 'cron(0 3 * * ? *)', input: { action: 'verify', target: 'analytics' } }],
 };
 
