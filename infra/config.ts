@@ -9,6 +9,7 @@ import { UsageError } from '../functions/engine/errors.js';
 import { parseRunInput } from '../functions/engine/service/input.js';
 import type { RunInput } from '../functions/engine/service/types.js';
 import { migrationsFolder, parseTargetsConfig, type TargetsConfig } from '../functions/handlers/target-config.js';
+import { parseLogs, type LogsConfig } from './logs-config.js';
 import { readStageSettings } from './stage-config.js';
 
 export { CONTEXT_KEYS, DEFAULT_STAGE } from './stage-config.js';
@@ -48,6 +49,8 @@ export interface HourglassConfig {
   schedules: ScheduleConfig[];
   eventBus: EventBusConfig;
   api: ApiConfig;
+  /** Retention of every log group and the state machine's log level (logs-config.ts). */
+  logs: LogsConfig;
 }
 
 export function readConfig(node: Node, repoRoot: string): HourglassConfig {
@@ -68,7 +71,8 @@ export function readConfig(node: Node, repoRoot: string): HourglassConfig {
   const revert = schedules.find((s) => s.input.action === 'revert');
   if (revert && !eventBus.allowRevert) throw new UsageError(`${schedule.label}: schedule ${revert.name} reverts, which EventBridge may not unless ${eventBusSetting.label}.allowRevert is true`);
   const api = settings.get('api');
-  return { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus, api: parseApi(api.value, api.label) };
+  const logs = settings.get('logs');
+  return { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus, api: parseApi(api.value, api.label), logs: parseLogs(logs.value, logs.label, settings.stage) };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -17,6 +17,7 @@ import { RunStateMachine } from './constructs/run-state-machine.js';
 import { RunTriggers } from './constructs/run-triggers.js';
 import { ServiceAlarms } from './constructs/service-alarms.js';
 import { StateTable } from './constructs/state-table.js';
+import { logGroupProps } from './logs-config.js';
 import { EVENTBRIDGE_REVERT_ENV } from '../functions/handlers/events.js';
 import { API_REVERT_ENV } from '../functions/handlers/api-run-guards.js';
 
@@ -61,6 +62,7 @@ export class HourglassStack extends Stack {
     const { config } = props;
     this.state = new StateTable(this, 'State');
     const vpc = config.vpc ? this.placement(config.vpc) : undefined;
+    const logGroup = logGroupProps(config.logs);
     const environment = {
       TABLE_NAME: this.state.table.tableName,
       HOURGLASS_TARGETS: JSON.stringify(config.targets),
@@ -82,6 +84,7 @@ export class HourglassStack extends Stack {
         environment: { ...environment, ...extraEnv },
         withMigrations: spec.opensTargets,
         vpc,
+        logGroup,
       });
       if (spec.table === 'readWrite') this.state.grantReadWrite(fn.role);
       else this.state.grantRead(fn.role);
@@ -110,7 +113,7 @@ export class HourglassStack extends Stack {
       [STATE.runWindowBatch]: window.function,
       [STATE.verify]: verify.function,
       [STATE.finalize]: finalize.function,
-    });
+    }, { logLevel: config.logs.level, logGroup });
     const stateMachine = this.runs.stateMachine;
 
     // POST /runs/revert answers 403 unless the stage allows it (api.allowRevert); IAM can forbid the resource on top.
@@ -138,7 +141,7 @@ export class HourglassStack extends Stack {
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } },
     }));
     this.functions = { apply, plan, window, verify, finalize, api };
-    this.api = new RunApi(this, 'Http', { handler: api.function });
+    this.api = new RunApi(this, 'Http', { handler: api.function, logGroup });
     this.triggers = new RunTriggers(this, 'Triggers', { stage: config.stage, stateMachine, schedules: config.schedules, eventBus: config.eventBus });
     this.alerts = new RunAlerts(this, 'Alerts', { stateMachine });
     this.alarms = new ServiceAlarms(this, 'Alarms', {

@@ -1,7 +1,7 @@
 // One Lambda function of Hourglass with the shared defaults: Node.js 22 on ARM64, bundled by
 // the local esbuild (no Docker) as ESM with source maps, X-Ray active, its own log group and
 // its own role (no AWS managed policy: logs and X-Ray only, plus what the stack grants).
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -38,6 +38,8 @@ export interface HourglassFunctionProps {
   /** Copy migrations/ into the bundle (functions that open targets read it at /var/task/migrations), TypeScript ones compiled. */
   withMigrations: boolean;
   vpc?: VpcPlacement;
+  /** The stack's one retention and removal policy for log groups (logs-config.ts). */
+  logGroup: { retention: logs.RetentionDays; removalPolicy: RemovalPolicy };
 }
 
 export class HourglassFunction extends Construct {
@@ -47,7 +49,7 @@ export class HourglassFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HourglassFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = new logs.LogGroup(this, 'Logs', props.logGroup);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Hourglass ${props.handler} function`,

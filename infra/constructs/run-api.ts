@@ -2,7 +2,7 @@
 // proxy (functions/handlers/api.ts) that validates and answers with {"error": "..."} on bad
 // input. Access logs on the stage; the gateway checks only the coarse shape (a JSON object
 // body, the path id) so detailed messages come from the same validation the CLI uses.
-import { Stack } from 'aws-cdk-lib';
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,9 +12,9 @@ import { Construct } from 'constructs';
 export class RunApi extends Construct {
   readonly api: apigw.RestApi;
 
-  constructor(scope: Construct, id: string, props: { handler: lambda.IFunction }) {
+  constructor(scope: Construct, id: string, props: { handler: lambda.IFunction; logGroup: { retention: logs.RetentionDays; removalPolicy: RemovalPolicy } }) {
     super(scope, id);
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', props.logGroup);
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
       description: 'Hourglass runs: start, read, list windows, report, retry failed windows, resume unfinished ones, pause and throttle',

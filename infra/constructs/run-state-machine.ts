@@ -27,7 +27,7 @@
 // misbehaves. Items come inline from Plan's output (batch
 // numbers, small even for 87,600 windows); the child reads its windows from DynamoDB. Results are
 // discarded (Finalize reads the counts from DynamoDB), so the payload never grows with the run.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -36,9 +36,16 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
 import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
+import type { StateMachineLogLevel } from '../logs-config.js';
 import { INVALID_INPUT, RUN_FAILED, RUN_PARTIALLY_FAILED, STATE, type TaskStateName } from '../state-names.js';
 
 export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
+
+export interface RunStateMachineOptions {
+  /** The stage's state-machine log level (logs-config.ts); execution data is logged only at ALL. */
+  logLevel: StateMachineLogLevel;
+  logGroup: { retention: logs.RetentionDays; removalPolicy: RemovalPolicy };
+}
 
 const { JsonPath, Condition } = sfn;
 const action = (value: string): sfn.Condition => Condition.stringEquals('$.input.action', value);
@@ -47,7 +54,7 @@ export class RunStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, fns: StepFunctions) {
+  constructor(scope: Construct, id: string, fns: StepFunctions, options: RunStateMachineOptions) {
     super(scope, id);
     const runStepPayload = sfn.TaskInput.fromObject({ input: JsonPath.objectAt('$.input'), executionName: JsonPath.stringAt('$.executionName') });
     // Without a payload the Task passes its whole input (the Map item, or Finalize's state data).
@@ -141,14 +148,14 @@ export class RunStateMachine extends Construct {
       .when(Condition.not(Condition.and(present('$.action'), present('$.target'))), invalidInput)
       .otherwise(prepare.next(route));
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.logGroup = new logs.LogGroup(this, 'Logs', options.logGroup);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(validate),
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.days(7),
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: this.logGroup, level: sfn.LogLevel[options.logLevel], includeExecutionData: options.logLevel === 'ALL' },
       comment: 'Hourglass run: apply migrations, backfill hourly windows, verify, finalize',
     });
     NagSuppressions.addResourceSuppressions(
