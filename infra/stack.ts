@@ -152,7 +152,7 @@ export class HourglassStack extends Stack {
       api: this.api.api,
       deadLetterQueue: this.triggers.deadLetterQueue,
     });
-    this.dashboard = new RunDashboard(this, 'Dashboard', { stage: config.stage, stateMachine, windowLogGroup: window.logGroup, alarms: this.alarms.alarms });
+    this.dashboard = new RunDashboard(this, 'Dashboard', { stage: config.stage, stateMachine, windowLogGroup: window.logGroup, stateMachineLogGroup: this.runs.logGroup, alarms: this.alarms.alarms });
 
     // Export names carry the stack name (Hourglass-<stage>), so the stages' exports never collide.
     const output = (id: string, value: string, description: string): CfnOutput => new CfnOutput(this, id, { value, description, exportName: `${this.stackName}-${id}` });

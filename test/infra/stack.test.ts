@@ -234,7 +234,7 @@ describe('EventBridge', () => {
 
   it('sends failed, timed-out and aborted executions of this state machine to the alerts topic', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()] } },
+      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()], error: Match.anyValue() } },
       Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic', 'AlertsTopic') } })],
     });
   });
