@@ -50,6 +50,11 @@ export function parseLogs(raw: unknown, label: string, stage: string): LogsConfi
 }
 
 /** The props every log group of the stack is created with. */
-export function logGroupProps(config: LogsConfig): { retention: logs.RetentionDays; removalPolicy: RemovalPolicy } {
+export interface LogGroupSettings {
+  retention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+export function logGroupProps(config: LogsConfig): LogGroupSettings {
   return { retention: config.retention, removalPolicy: LOG_REMOVAL_POLICY };
 }

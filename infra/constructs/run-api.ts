@@ -2,17 +2,18 @@
 // proxy (functions/handlers/api.ts) that validates and answers with {"error": "..."} on bad
 // input. Access logs on the stage; the gateway checks only the coarse shape (a JSON object
 // body, the path id) so detailed messages come from the same validation the CLI uses.
-import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { LogGroupSettings } from '../logs-config.js';
 
 export class RunApi extends Construct {
   readonly api: apigw.RestApi;
 
-  constructor(scope: Construct, id: string, props: { handler: lambda.IFunction; logGroup: { retention: logs.RetentionDays; removalPolicy: RemovalPolicy } }) {
+  constructor(scope: Construct, id: string, props: { handler: lambda.IFunction; logGroup: LogGroupSettings }) {
     super(scope, id);
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', props.logGroup);
     this.api = new apigw.RestApi(this, 'Api', {

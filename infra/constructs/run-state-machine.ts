@@ -31,7 +31,7 @@
 // misbehaves. Items come inline from Plan's output (batch
 // numbers, small even for 87,600 windows); the child reads its windows from DynamoDB. Results are
 // discarded (Finalize reads the counts from DynamoDB), so the payload never grows with the run.
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -40,7 +40,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
 import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
-import type { StateMachineLogLevel } from '../logs-config.js';
+import type { LogGroupSettings, StateMachineLogLevel } from '../logs-config.js';
 import { INVALID_INPUT, RUN_FAILED, RUN_PARTIALLY_FAILED, STATE, type TaskStateName } from '../state-names.js';
 
 export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
@@ -48,7 +48,7 @@ export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
 export interface RunStateMachineOptions {
   /** The stage's state-machine log level (logs-config.ts); execution data is logged only at ALL. */
   logLevel: StateMachineLogLevel;
-  logGroup: { retention: logs.RetentionDays; removalPolicy: RemovalPolicy };
+  logGroup: LogGroupSettings;
 }
 
 const { JsonPath, Condition } = sfn;
