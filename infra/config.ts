@@ -9,6 +9,8 @@ import { UsageError } from '../functions/engine/errors.js';
 import { parseRunInput } from '../functions/engine/service/input.js';
 import type { RunInput } from '../functions/engine/service/types.js';
 import { migrationsFolder, parseTargetsConfig, type TargetsConfig } from '../functions/handlers/target-config.js';
+import { checkTargetsForDeploy, exampleAllowed, parseEnv, type StackEnv } from './deploy-guard.js';
+import { parseLogs, type LogsConfig } from './logs-config.js';
 import { readStageSettings } from './stage-config.js';
 import { parseVpc, type VpcConfig } from './vpc-config.js';
 
@@ -44,12 +46,16 @@ export interface HourglassConfig {
   schedules: ScheduleConfig[];
   eventBus: EventBusConfig;
   api: ApiConfig;
+  /** Retention of every log group and the state machine's log level (logs-config.ts). */
+  logs: LogsConfig;
+  /** The account and region the stack is bound to (deploy-guard.ts); absent: environment-agnostic. */
+  env?: StackEnv;
 }
 
 export function readConfig(node: Node, repoRoot: string): HourglassConfig {
   const settings = readStageSettings(node, repoRoot);
   const rawTargets = settings.get('targets');
-  if (rawTargets.value === undefined) throw new UsageError(`${rawTargets.label} is not set: add it to cdk.json (see README)`);
+  if (rawTargets.value === undefined) throw new UsageError(`${rawTargets.label} is not set: give the stage its targets in a config file (-c hourglass:configFile=…, see infra/README.md)`);
   const targets = parseTargetsConfig(rawTargets.value, rawTargets.label);
   for (const [name, target] of Object.entries(targets)) {
     const folder = migrationsFolder(target);
@@ -64,7 +70,14 @@ export function readConfig(node: Node, repoRoot: string): HourglassConfig {
   const revert = schedules.find((s) => s.input.action === 'revert');
   if (revert && !eventBus.allowRevert) throw new UsageError(`${schedule.label}: schedule ${revert.name} reverts, which EventBridge may not unless ${eventBusSetting.label}.allowRevert is true`);
   const api = settings.get('api');
-  return { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus, api: parseApi(api.value, api.label) };
+  const logs = settings.get('logs');
+  const envSetting = settings.get('env');
+  const env = parseEnv(envSetting);
+  const config: HourglassConfig = { stage: settings.stage, targets, vpc: parseVpc(vpc.value, vpc.label), schedules, eventBus, api: parseApi(api.value, api.label), logs: parseLogs(logs.value, logs.label, settings.stage) };
+  // Last, so a malformed setting is reported as such first.
+  checkTargetsForDeploy(targets, rawTargets.label, { allowExample: exampleAllowed(node), env, envLabel: envSetting.label });
+  if (env) config.env = env;
+  return config;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { readConfig } from './config.js';
+import { CONTEXT_KEYS, readConfig } from './config.js';
 import { HourglassStack } from './stack.js';
 
 // HOURGLASS_REPO_ROOT: set by bin/hourglass.mjs, since the bundled CLI lives in dist/.
@@ -30,14 +30,21 @@ export function createHourglassApp(options: CreateAppOptions = {}): { app: App; 
   const stack = new HourglassStack(app, stackName(config.stage), {
     config,
     repoRoot: REPO_ROOT,
+    // Bound to an account and region only when the stage says so (its env setting).
+    ...(config.env ? { env: config.env } : {}),
     description: `Hourglass (${config.stage}): schema migrations and hourly backfills for ClickHouse and PostgreSQL on Step Functions`,
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   return { app, stack };
 }
 
-/** The context block of cdk.json: what the CLI would pass, for in-process synthesis. */
-export function cdkJsonContext(): Record<string, unknown> {
+/**
+ * The context block of cdk.json, for in-process synthesis (tests, the local runner, the
+ * deployed-test host, the bench): what the CLI would pass, plus hourglass:allowExample, since
+ * these run on cdk.json's example targets, which `npx cdk synth` refuses (deploy-guard.ts).
+ * `{allowExample: false}`: exactly what the CLI passes.
+ */
+export function cdkJsonContext(options: { allowExample?: boolean } = {}): Record<string, unknown> {
   const cdkJson = JSON.parse(readFileSync(`${REPO_ROOT}/cdk.json`, 'utf8')) as { context?: Record<string, unknown> };
-  return cdkJson.context ?? {};
+  return { ...cdkJson.context, ...(options.allowExample === false ? {} : { [CONTEXT_KEYS.allowExample]: true }) };
 }

@@ -17,6 +17,7 @@ import { RunStateMachine } from './constructs/run-state-machine.js';
 import { RunTriggers } from './constructs/run-triggers.js';
 import { ServiceAlarms } from './constructs/service-alarms.js';
 import { StateTable } from './constructs/state-table.js';
+import { logGroupProps } from './logs-config.js';
 import { EVENTBRIDGE_REVERT_ENV } from '../functions/handlers/events.js';
 import { API_REVERT_ENV } from '../functions/handlers/api-run-guards.js';
 
@@ -64,6 +65,7 @@ export class HourglassStack extends Stack {
     this.state = new StateTable(this, 'State');
     // Only the functions that open targets go into the VPC (FUNCTIONS' opensTargets); api and finalize stay out.
     this.network = config.vpc ? new FunctionNetwork(this, 'Network', { config: config.vpc, targets: config.targets }) : undefined;
+    const logGroup = logGroupProps(config.logs);
     const environment = {
       TABLE_NAME: this.state.table.tableName,
       HOURGLASS_TARGETS: JSON.stringify(config.targets),
@@ -85,6 +87,7 @@ export class HourglassStack extends Stack {
         environment: { ...environment, ...extraEnv },
         withMigrations: spec.opensTargets,
         vpc: spec.opensTargets ? this.network?.placement : undefined,
+        logGroup,
       });
       if (spec.table === 'readWrite') this.state.grantReadWrite(fn.role);
       else this.state.grantRead(fn.role);
@@ -113,7 +116,7 @@ export class HourglassStack extends Stack {
       [STATE.runWindowBatch]: window.function,
       [STATE.verify]: verify.function,
       [STATE.finalize]: finalize.function,
-    });
+    }, { logLevel: config.logs.level, logGroup });
     const stateMachine = this.runs.stateMachine;
 
     // POST /runs/revert answers 403 unless the stage allows it (api.allowRevert); IAM can forbid the resource on top.
@@ -141,7 +144,7 @@ export class HourglassStack extends Stack {
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['IDEM#*'] } },
     }));
     this.functions = { apply, plan, window, verify, finalize, api };
-    this.api = new RunApi(this, 'Http', { handler: api.function });
+    this.api = new RunApi(this, 'Http', { handler: api.function, logGroup });
     this.triggers = new RunTriggers(this, 'Triggers', { stage: config.stage, stateMachine, schedules: config.schedules, eventBus: config.eventBus });
     this.alerts = new RunAlerts(this, 'Alerts', { stateMachine });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
@@ -152,7 +155,7 @@ export class HourglassStack extends Stack {
       api: this.api.api,
       deadLetterQueue: this.triggers.deadLetterQueue,
     });
-    this.dashboard = new RunDashboard(this, 'Dashboard', { stage: config.stage, stateMachine, windowLogGroup: window.logGroup, alarms: this.alarms.alarms });
+    this.dashboard = new RunDashboard(this, 'Dashboard', { stage: config.stage, stateMachine, windowLogGroup: window.logGroup, stateMachineLogGroup: this.runs.logGroup, alarms: this.alarms.alarms });
 
     // Export names carry the stack name (Hourglass-<stage>), so the stages' exports never collide.
     const output = (id: string, value: string, description: string): CfnOutput => new CfnOutput(this, id, { value, description, exportName: `${this.stackName}-${id}` });

@@ -1,5 +1,5 @@
 // The stage (`-c stage=prod`, default dev) and where its settings come from. A stage's
-// settings (targets, vpc, schedule, eventBus, api) are read, key by key, from the first source
+// settings (targets, vpc, schedule, eventBus, api, logs, env) are read, key by key, from the first source
 // that has them:
 //   1. the stage's block in the JSON file named by context hourglass:configFile
 //      ({"prod": {"targets": …, "eventBus": …}}), kept outside cdk.json for real accounts;
@@ -16,7 +16,7 @@ export const DEFAULT_STAGE = 'dev';
 /** Lower case, so it fits stack names, export names, bus names and dashboard names alike. */
 const STAGE = /^[a-z][a-z0-9-]{0,19}$/;
 
-export const SETTINGS = ['targets', 'vpc', 'schedule', 'eventBus', 'api'] as const;
+export const SETTINGS = ['targets', 'vpc', 'schedule', 'eventBus', 'api', 'logs', 'env'] as const;
 export type Setting = (typeof SETTINGS)[number];
 
 export const CONTEXT_KEYS = {
@@ -28,6 +28,10 @@ export const CONTEXT_KEYS = {
   schedule: 'hourglass:schedule',
   eventBus: 'hourglass:eventBus',
   api: 'hourglass:api',
+  logs: 'hourglass:logs',
+  env: 'hourglass:env',
+  /** true: synth may use cdk.json's example targets (tests, the local runner, an offline look); never for a deploy. */
+  allowExample: 'hourglass:allowExample',
 } as const;
 
 export interface SettingValue {

@@ -1,7 +1,7 @@
 // One Lambda function of Hourglass with the shared defaults: Node.js 22 on ARM64, bundled by
 // the local esbuild (no Docker) as ESM with source maps, X-Ray active, its own log group and
 // its own role (no AWS managed policy: logs and X-Ray only, plus what the stack grants).
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
+import type { LogGroupSettings } from '../logs-config.js';
 
 /**
  * Imported only lazily by the engine for local URLs (chdb:, pg-embedded:), local state
@@ -38,6 +39,8 @@ export interface HourglassFunctionProps {
   /** Copy migrations/ into the bundle (functions that open targets read it at /var/task/migrations), TypeScript ones compiled. */
   withMigrations: boolean;
   vpc?: VpcPlacement;
+  /** The stack's one retention and removal policy for log groups (logs-config.ts). */
+  logGroup: LogGroupSettings;
 }
 
 export class HourglassFunction extends Construct {
@@ -47,7 +50,7 @@ export class HourglassFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HourglassFunctionProps) {
     super(scope, id);
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = new logs.LogGroup(this, 'Logs', props.logGroup);
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Hourglass ${props.handler} function`,

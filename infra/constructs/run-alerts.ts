@@ -2,7 +2,11 @@
 //
 // - Topic (paging, output AlertsTopicArn): one message per failed, partially failed, timed-out
 //   or aborted execution, from the EventBridge status-change rule below (a partial run ends in
-//   the RunPartiallyFailed Fail state, so it is a FAILED execution too). The rule, not the
+//   the RunPartiallyFailed Fail state, so it is a FAILED execution too). Not a run refused at
+//   Plan (RunRefused: another run holds the target and version, or the run id is taken, e.g.
+//   a duplicate event): nothing broke and the holder runs on. Such an execution ends FAILED under
+//   the refusal's error name, which the rule excludes; it stays in the execution history and
+//   counts on the dashboard (RunsRefused, from the state machine's ERROR-level log lines). The rule, not the
 //   ExecutionsFailed alarm, is the run channel: it fires per execution and names it, where the
 //   alarm would fire once per period for any number of runs and then again on its OK. Alarms
 //   page here only for what no failed run reports: a run request that never started (the
@@ -24,8 +28,15 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { REFUSED_ERRORS } from '../../functions/handlers/error-names.js';
 
 export const ALERT_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/**
+ * The execution's error, for the rule: anything but a refusal's name. An event without an
+ * error (absent or null, as an abort may have) still pages: only a named refusal is spared.
+ */
+export const ALERT_ERROR_MATCH = events.Match.anyOf(events.Match.nullValue(), events.Match.doesNotExist(), events.Match.anythingBut(...REFUSED_ERRORS));
 
 export class RunAlerts extends Construct {
   /** Pages: one message per failed run, plus failed starts and API 5xx. */
@@ -55,11 +66,11 @@ export class RunAlerts extends Construct {
     this.warnings = topic('WarningsTopic', 'Hourglass warnings (not paging)');
 
     new events.Rule(this, 'ExecutionFailed', {
-      description: 'Pages once per Hourglass execution that failed (including partially failed runs), timed out or was aborted',
+      description: 'Pages once per Hourglass execution that failed (including partially failed runs, not refused ones), timed out or was aborted',
       eventPattern: {
         source: ['aws.states'],
         detailType: ['Step Functions Execution Status Change'],
-        detail: { status: ALERT_STATUSES, stateMachineArn: [props.stateMachine.stateMachineArn] },
+        detail: { status: ALERT_STATUSES, stateMachineArn: [props.stateMachine.stateMachineArn], error: ALERT_ERROR_MATCH },
       },
       targets: [new targets.SnsTopic(this.topic)],
     });

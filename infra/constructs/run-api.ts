@@ -8,13 +8,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import type { LogGroupSettings } from '../logs-config.js';
 
 export class RunApi extends Construct {
   readonly api: apigw.RestApi;
 
-  constructor(scope: Construct, id: string, props: { handler: lambda.IFunction }) {
+  constructor(scope: Construct, id: string, props: { handler: lambda.IFunction; logGroup: LogGroupSettings }) {
     super(scope, id);
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', props.logGroup);
     this.api = new apigw.RestApi(this, 'Api', {
       restApiName: Stack.of(this).stackName, // Hourglass-<stage>: the stages' APIs are told apart in the console
       description: 'Hourglass runs: start, read, list windows, report, retry failed windows, resume unfinished ones, pause and throttle',

@@ -4,11 +4,15 @@
 //   Row 2: windows per status (succeeded, failed per period), rows written per second.
 //   Row 3: the slowest windows (Logs Insights over the window function's "window finished"
 //          lines, functions/handlers/window.ts) and every alarm's state.
+//   Row 4: runs refused at Plan (RunRefused: the run lease is held, or the run id taken), which
+//          do not page (run-alerts.ts): from the state machine's ExecutionFailed log lines,
+//          written at every log level but OFF.
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { REFUSED_ERRORS } from '../../functions/handlers/error-names.js';
 import { WINDOW_FINISHED } from '../../functions/handlers/log-messages.js';
 import { executionMetrics, handlerMetric, rowsPerSecond } from './run-metrics.js';
 
@@ -19,10 +23,18 @@ export const SLOWEST_WINDOWS_QUERY = [
   'limit 20',
 ];
 
+export const REFUSED_RUNS_QUERY = [
+  'fields @timestamp, execution_arn, details.error, details.cause',
+  `filter type = "ExecutionFailed" and details.error in [${REFUSED_ERRORS.map((e) => `"${e}"`).join(', ')}]`,
+  'sort @timestamp desc',
+  'limit 20',
+];
+
 export interface RunDashboardProps {
   stage: string;
   stateMachine: sfn.StateMachine;
   windowLogGroup: logs.ILogGroup;
+  stateMachineLogGroup: logs.ILogGroup;
   alarms: cloudwatch.IAlarm[];
 }
 
@@ -63,6 +75,16 @@ export class RunDashboard extends Construct {
         view: cloudwatch.LogQueryVisualizationType.TABLE,
       }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', width: 12, height: 8, alarms: props.alarms }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Refused runs (not paged: another run holds the target and version, or the run id is taken)',
+        width: 24,
+        height: 6,
+        logGroupNames: [props.stateMachineLogGroup.logGroupName],
+        queryLines: REFUSED_RUNS_QUERY,
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+      }),
     );
   }
 }

@@ -7,12 +7,16 @@
 //                        └── verify ─► Verify ► Finalize ► RunOutcome ► RunSucceeded | RunPartiallyFailed | RunFailed
 //
 // Every Task catches into Finalize (the error at $.error); a failing Finalize ends in
-// FinalizeFailed. The Map does not catch: a batch that fails (after its retries) counts against
-// the input's toleratedFailurePercentage (default 100, so the other batches run on and the
-// run ends partial, for `resume`); past it, the execution fails at BackfillWindows itself,
-// with no MapStateExited, which is what RedriveExecution needs to re-run only the failed (or
-// aborted) children. A redriven child claims its windows again (pending, and leases that
-// expired: they are a minute long and renewed only while their statement runs).
+// FinalizeFailed. A batch that fails (after its retries) counts against the input's
+// toleratedFailurePercentage (default 100, so the other batches run on and the run ends
+// partial, for `resume`). Past it the Map raises States.ExceedToleratedFailureThreshold, which
+// the Map's one Catch sends to Finalize: the run is recorded failed and its run lease released
+// at once (another run of the target and version need not wait out the lease), and the
+// execution ends RunFailed; `resume` (or `retry`) continues the run. Every other Map failure
+// stays uncaught, with no MapStateExited, so RedriveExecution re-runs only the failed (or
+// aborted) children, as it does for an aborted or timed-out execution. A redriven child claims
+// its windows again (pending, and leases that expired: they are a minute long and renewed only
+// while their statement runs).
 // Task timeouts sit a minute above the function's, so a Lambda timeout is reported as such
 // (Sandbox.Timedout) rather than as a state timeout.
 //
@@ -36,18 +40,27 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { REFUSED_ERRORS, RETRYABLE_ERRORS } from '../../functions/handlers/error-names.js';
 import { WINDOW_LEASE_MS } from '../../functions/engine/state/lease-heartbeat.js';
+import type { LogGroupSettings, StateMachineLogLevel } from '../logs-config.js';
 import { INVALID_INPUT, RUN_FAILED, RUN_PARTIALLY_FAILED, STATE, type TaskStateName } from '../state-names.js';
 
 export type StepFunctions = Record<TaskStateName, lambda.IFunction>;
 
+export interface RunStateMachineOptions {
+  /** The stage's state-machine log level (logs-config.ts); execution data is logged only at ALL. */
+  logLevel: StateMachineLogLevel;
+  logGroup: LogGroupSettings;
+}
+
 const { JsonPath, Condition } = sfn;
+/** What a Distributed Map fails with when more children failed than its tolerance allows. */
+export const MAP_TOLERANCE_EXCEEDED = 'States.ExceedToleratedFailureThreshold';
 const action = (value: string): sfn.Condition => Condition.stringEquals('$.input.action', value);
 
 export class RunStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, fns: StepFunctions) {
+  constructor(scope: Construct, id: string, fns: StepFunctions, options: RunStateMachineOptions) {
     super(scope, id);
     const runStepPayload = sfn.TaskInput.fromObject({ input: JsonPath.objectAt('$.input'), executionName: JsonPath.stringAt('$.executionName') });
     // Without a payload the Task passes its whole input (the Map item, or Finalize's state data).
@@ -101,7 +114,7 @@ export class RunStateMachine extends Construct {
         .when(Condition.booleanEquals('$.result.more', true), windowBatch)
         .otherwise(new sfn.Succeed(this, STATE.batchDone)),
     );
-    // No Catch (see the top): a failed Map must stay unexited for RedriveExecution.
+    // One Catch (see the top): past the tolerance only; any other failure leaves the Map unexited for RedriveExecution.
     const backfill = new sfn.DistributedMap(this, STATE.backfillWindows, {
       itemsPath: '$.plan.batches',
       itemSelector: { runId: JsonPath.stringAt('$.plan.runId'), mode: JsonPath.stringAt('$.plan.mode'), target: JsonPath.stringAt('$.input.target'), batch: JsonPath.numberAt('$$.Map.Item.Value'), options: JsonPath.objectAt('$.plan.options') },
@@ -114,6 +127,7 @@ export class RunStateMachine extends Construct {
       resultPath: JsonPath.DISCARD,
     });
     backfill.itemProcessor(batchLoop).next(verify);
+    backfill.addCatch(finalize, { errors: [MAP_TOLERANCE_EXCEEDED], resultPath: '$.error' });
 
     // A run refused by Plan (another run holds the target and version, or the run id is taken)
     // ends under the refusal's own name, before the generic Catch: Finalize would write onto a
@@ -141,14 +155,14 @@ export class RunStateMachine extends Construct {
       .when(Condition.not(Condition.and(present('$.action'), present('$.target'))), invalidInput)
       .otherwise(prepare.next(route));
 
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.logGroup = new logs.LogGroup(this, 'Logs', options.logGroup);
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       definitionBody: sfn.DefinitionBody.fromChainable(validate),
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.days(7),
       tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: this.logGroup, level: sfn.LogLevel[options.logLevel], includeExecutionData: options.logLevel === 'ALL' },
       comment: 'Hourglass run: apply migrations, backfill hourly windows, verify, finalize',
     });
     NagSuppressions.addResourceSuppressions(

@@ -1,5 +1,6 @@
 // The state table: runs, windows and locks in one table (key design: functions/engine/state/keys.ts).
-// On demand (a backfill's write bursts are short and spiky), point-in-time recovery, TTL on
+// On demand (a backfill's write bursts are short and spiky), point-in-time recovery, deletion
+// protection, RETAIN, TTL on
 // `expiresAt`. Grants are explicit statements on the table and its one index: no wildcards.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -25,6 +26,8 @@ export class StateTable extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // Run history is the audit trail of what ran against the databases: never dropped with the stack.
       removalPolicy: RemovalPolicy.RETAIN,
+      // And a `cdk destroy`, a stack rollback or a console click cannot delete it either.
+      deletionProtection: true,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: TABLE_KEYS.gsi1,

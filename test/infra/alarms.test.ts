@@ -33,9 +33,9 @@ const alarms = () => Object.entries(all).filter(([, r]) => r.Type === 'AWS::Clou
 const alarm = (prefix: string) => all[idOf('AWS::CloudWatch::Alarm', `Alarms${prefix}`)]!.Properties;
 
 describe('one page per failed run', () => {
-  it('pages from the execution status rule: failed (partial included), timed out and aborted executions of this state machine', () => {
+  it('pages from the execution status rule: failed (partial included, refused not: alerts-refused.test.ts), timed out and aborted executions of this state machine', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: idOf('AWS::StepFunctions::StateMachine') }] } },
+      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [{ Ref: idOf('AWS::StepFunctions::StateMachine') }], error: Match.anyValue() } },
       Targets: [Match.objectLike({ Arn: paging })],
     });
   });

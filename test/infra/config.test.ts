@@ -21,7 +21,7 @@ function synthError(context: Record<string, unknown>): string {
 
 describe('configuration errors fail synth with one line', () => {
   it.each([
-    [{}, 'context hourglass:targets is not set: add it to cdk.json (see README)'],
+    [{}, 'context hourglass:targets is not set: give the stage its targets in a config file (-c hourglass:configFile=…, see infra/README.md)'],
     [{ 'hourglass:targets': {} }, 'context hourglass:targets defines no target'],
     [{ 'hourglass:targets': { 'bad name': TARGETS.analytics } }, 'context hourglass:targets.bad name: target names are letters, digits, _ and - (at most 64)'],
     [{ 'hourglass:targets': { a: { engine: 'mysql', secretArn: SECRET_ARN } } }, 'context hourglass:targets.a.engine must be one of clickhouse, postgres'],

@@ -234,7 +234,7 @@ describe('EventBridge', () => {
 
   it('sends failed, timed-out and aborted executions of this state machine to the alerts topic', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()] } },
+      EventPattern: { source: ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'], detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'], stateMachineArn: [sm()], error: Match.anyValue() } },
       Targets: [Match.objectLike({ Arn: { Ref: idOf('AWS::SNS::Topic', 'AlertsTopic') } })],
     });
   });
@@ -319,12 +319,13 @@ describe('state machine', () => {
     expect(definition.States[STATE.finalize].Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.finalizeError', Next: STATE.finalizeFailed }]);
   });
 
-  it('takes the Map tolerance from the plan (the input, default 100) and leaves a failed Map uncaught, so RedriveExecution re-runs its failed children', () => {
+  it('takes the Map tolerance from the plan (the input, default 100), finalizes a run past it, and leaves every other Map failure uncaught, so RedriveExecution re-runs its failed children', () => {
     const map = definition.States[STATE.backfillWindows];
     expect(map).toMatchObject({ ToleratedFailurePercentagePath: '$.plan.toleratedFailurePercentage', Next: STATE.verify });
     expect(map.ToleratedFailurePercentage).toBeUndefined();
-    // A Catch would exit the Map state: a redriven execution would then start after it, not in it.
-    expect(map.Catch).toBeUndefined();
+    // Past the tolerance: Finalize records the run failed and releases its run lease. Only that
+    // error: a Catch exits the Map state, and a redriven execution would then start after it.
+    expect(map.Catch).toEqual([{ ErrorEquals: ['States.ExceedToleratedFailureThreshold'], ResultPath: '$.error', Next: STATE.finalize }]);
     // The role may redrive the Map's own child executions (a redriven parent redrives them).
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'states:RedriveExecution', Effect: 'Allow' })]) },

@@ -81,7 +81,7 @@ describe("a stage's settings", () => {
       [{ stage: 'prod', 'hourglass:configFile': file }, `${file} prod.targets.analytics.url: connection URLs belong in Secrets Manager (secretArn), never in configuration`],
       [{ stage: 'prod', 'hourglass:configFile': join(dir, 'missing.json') }, `context hourglass:configFile: cannot read ${join(dir, 'missing.json')} (ENOENT)`],
       [{ stage: 'prod', 'hourglass:configFile': join(dir, 'broken.json') }, `${join(dir, 'broken.json')} is not valid JSON`],
-      [{ stage: 'prod', 'hourglass:stages': { prod: { target: PROD_TARGETS } } }, 'context hourglass:stages.prod: unknown setting "target" (known: targets, vpc, schedule, eventBus, api)'],
+      [{ stage: 'prod', 'hourglass:stages': { prod: { target: PROD_TARGETS } } }, 'context hourglass:stages.prod: unknown setting "target" (known: targets, vpc, schedule, eventBus, api, logs, env)'],
       [{ stage: 'prod', 'hourglass:stages': { prod: { targets: {} } } }, 'context hourglass:stages.prod.targets defines no target'],
       [{ stage: 'prod', 'hourglass:stages': { prod: { vpc: { vpcId: 'vpc-1' } } } }, 'context hourglass:stages.prod.vpc.vpcId must be a VPC id (vpc-…)'],
       [{ 'hourglass:stages': '{"dev": ' }, 'context hourglass:stages is not valid JSON'],

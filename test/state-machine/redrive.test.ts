@@ -2,13 +2,17 @@
 // definition (its Map uncaught, tolerance from the input) on embedded ClickHouse and
 // dynalite, driven through the local Step Functions endpoint by the real SFN client.
 //
-// What it shows: a batch that fails past the tolerance fails the execution AT the Map (no
-// Finalize ran, the run is not closed), and a redrive continues there: the failed batch's
+// What it shows: a Map that fails uncaught fails the execution AT the Map (no Finalize ran,
+// the run is not closed), and a redrive continues there: the failed batch's
 // windows run, Verify and Finalize follow, and no window of a batch that had finished runs
 // again (every window ends with exactly one attempt). What it cannot show: that AWS re-runs
 // only the failed Map children (aws-local-stepfunctions has no Map Runs; every item runs
 // again and finds nothing to claim), and that a tolerance above the failures lets the Map
-// succeed (the local Map fails on its first failed child, whatever the tolerance).
+// succeed (the local Map fails on its first failed child, whatever the tolerance, with that
+// child's error). In AWS a Map past its tolerance fails with States.ExceedToleratedFailureThreshold,
+// which the Map's one Catch finalizes (run-lease.test.ts, "past the tolerance"); the failure here
+// stands for the others — a Map Run that failed otherwise — and, like an aborted or timed-out
+// execution, stays redrivable.
 import { DescribeExecutionCommand, ExecutionDoesNotExist, ExecutionNotRedrivable, InvalidArn, RedriveExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { FinalizeOutput, PlanOutput } from '../../functions/engine/service/types.js';
@@ -67,7 +71,7 @@ async function ended(executionArn: string, status: string): Promise<void> {
   expect(last.status, `${last.error}: ${last.cause}`).toBe(status);
 }
 
-it('a batch failing past the tolerance fails the execution at the Map; RedriveExecution finishes the run, running no finished window again', async () => {
+it('a batch failing uncaught (locally: whatever the tolerance) fails the execution at the Map; RedriveExecution finishes the run, running no finished window again', async () => {
   // Concurrency 1: the failing batch is the last, so no other batch is in flight when the Map fails.
   const input = { action: 'backfill', target: 'local', version: 2, concurrency: 1, toleratedFailurePercentage: 0 };
   const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: SM, name: 'redriven', input: JSON.stringify(input) }));

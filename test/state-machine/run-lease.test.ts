@@ -96,6 +96,45 @@ describe('one run per target and version', () => {
   });
 });
 
+describe('past the tolerance', () => {
+  it("a run failing past its tolerance is finalized failed through the Map's Catch, releasing its run lease; resume finishes it", async () => {
+    // AWS's Distributed Map fails with States.ExceedToleratedFailureThreshold once more batches
+    // failed than the tolerance allows; the local Map has no tolerance and fails with its failed
+    // child's error, so the last batch fails with that name, as the Map would report it.
+    let lastBatch: number | undefined;
+    let failing = true;
+    const taskHandlers = handlers(h.env, {
+      Plan: async (env, event) => {
+        const plan = (await planHandler.invoke(env, event as never)) as { batches: number[] };
+        lastBatch = plan.batches.at(-1);
+        return plan;
+      },
+      RunWindowBatch: async (env, event) => {
+        if (failing && (event as { batch: number }).batch === lastBatch) throw Object.assign(new Error('The specified tolerated failure threshold was exceeded (injected)'), { name: 'States.ExceedToleratedFailureThreshold' });
+        return windowHandler.invoke(env, event);
+      },
+    });
+    const input = { ...BACKFILL, concurrency: 1, toleratedFailurePercentage: 0 };
+    const r = await runDefinitionLocally(h.definition, input, h.env, { executionName: 'past-tolerance', taskHandlers });
+    expect(r.status).toBe('FAILED');
+    expect(r.error?.name).toBe('RunFailed');
+    expect(r.statesEntered).toContain('Finalize');
+    expect(r.statesEntered).not.toContain('Verify');
+    expect(r.lastState).toBe('RunFailed');
+    expect(finalizeOf(r)).toMatchObject({ status: 'failed', runId: 'past-tolerance' });
+    expect((r.lastStateInput as { error?: { Error: string } }).error?.Error).toBe('States.ExceedToleratedFailureThreshold');
+    expect(await runLeases(h.env).holder('local', 2)).toBeNull(); // released by Finalize, not held until a redrive
+    expect(await h.env.runs.getRun('past-tolerance')).toMatchObject({ status: 'failed' });
+
+    failing = false;
+    const resumed = await runDefinitionLocally(h.definition, { action: 'resume', runId: 'past-tolerance', target: 'local' }, h.env, { executionName: 'past-tolerance-resume', taskHandlers });
+    expect(resumed.status, JSON.stringify(resumed.error)).toBe('SUCCEEDED');
+    expect(finalizeOf(resumed)).toMatchObject({ status: 'succeeded', runId: 'past-tolerance', windows: { total: HOURS, succeeded: HOURS, failed: 0 }, rows: 2400 });
+    expect(await copiedRows()).toBe(2400);
+    expect(await runLeases(h.env).holder('local', 2)).toBeNull();
+  });
+});
+
 describe('Plan, retried, continues', () => {
   it('the definition retries Plan on AWS service errors (DynamoDB throttling is one)', () => {
     const plan = (h.definition as { States: Record<string, { Retry?: { ErrorEquals: string[] }[] }> }).States.Plan;
