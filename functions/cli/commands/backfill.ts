@@ -72,6 +72,9 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   const from = timeArg(ctx, 'from');
   const to = timeArg(ctx, 'to');
   const set = loadMigrationSet(ctx.migrationsDir);
+  const missing = ctx.missingDatabaseDir();
+  // plan writes nothing: not even an empty database where there is none yet.
+  if (missing !== undefined) throw new UsageError(`nothing at ${missing} yet: no database to plan against (hourglass apply creates it)`);
   const driver = await ctx.openDriver();
   const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1 });
   if (ctx.json) {

@@ -3,8 +3,8 @@
 // handlers' code). 30 days of spans → a new table with SpanId beside the live one → a view
 // that takes every row from the cut-over on → hourly backfill of everything before it →
 // verify → atomic swap. Exits 0 only if every source row landed exactly once.
-import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { withDriver } from '../../engine/open-target.js';
 import { OperationError } from '../../engine/errors.js';
 import type { Driver } from '../../engine/drivers/driver.js';
@@ -13,7 +13,7 @@ import { localDefinition } from '../../local/definition.js';
 import { localEnvironment } from '../../local/environment.js';
 import { runDefinitionLocally, type LocalExecution } from '../../local/runner.js';
 import { integerArg } from '../args.js';
-import type { CliContext } from '../context.js';
+import { DEFAULTS_FILE, DEFAULT_URL, type CliContext } from '../context.js';
 import { openStateStore } from '../state.js';
 import { ProgressBar, human } from '../progress.js';
 import { seedSpans, SPANS_PER_TRACE } from './demo-data.js';
@@ -26,6 +26,7 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
   const say = (text: string) => ctx.io.out(text);
   rmSync(dir, { recursive: true, force: true });
   const url = `chdb:${join(dir, 'clickhouse')}`;
+  const shownDir = pointAtDemo(dir);
   const state = await openStateStore(join(dir, 'state'));
   let clock = () => new Date();
   const env = localEnvironment(state, { demo: { url, migrationsDir: resolve(process.env.HOURGLASS_REPO_ROOT ?? '.', 'migrations/clickhouse') } }, () => clock());
@@ -73,11 +74,24 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     await execute(definition, env, { action: 'apply', target: 'demo' }, 'demo-4-swap');
     const live = await withDriver(url, async (d) => ({ rows: await count(d, 'SELECT count() FROM traces'), withSpanId: await count(d, "SELECT count() FROM traces WHERE SpanId != ''") }));
     say(`7. applied 0004 (atomic EXCHANGE TABLES) and 0005 (old table retired): \`traces\` has ${human(live.rows)} rows, ${human(live.withSpanId)} with SpanId`);
-    say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s · inspect with: hourglass --url ${url} --state ${join(dir, 'state')} runs`);
+    say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s · inspect with: npx hourglass status · npx hourglass runs · npx hourglass windows ${runId}`);
+    say(`  (${DEFAULTS_FILE} points them at ${shownDir}; --url and --state override it; delete it to go back to ${DEFAULT_URL})`);
     return live.rows === check.expected && live.withSpanId === check.expected ? 0 : 1;
   } finally {
     await state.close();
   }
+}
+
+/**
+ * Writes .hourglass/defaults.json so that plain `hourglass status`, `runs`, `windows` … look
+ * at the demo's database and state; paths relative to the working directory when inside it.
+ */
+function pointAtDemo(dir: string): string {
+  const rel = relative(process.cwd(), dir);
+  const base = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : dir;
+  mkdirSync(resolve(DEFAULTS_FILE, '..'), { recursive: true });
+  writeFileSync(resolve(DEFAULTS_FILE), `${JSON.stringify({ url: `chdb:${join(base, 'clickhouse')}`, state: join(base, 'state'), writtenBy: 'hourglass demo' }, null, 2)}\n`);
+  return base;
 }
 
 async function execute(definition: object, env: StepEnvironment, input: RunInput, executionName: string): Promise<LocalExecution> {

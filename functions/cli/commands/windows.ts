@@ -8,6 +8,7 @@ export async function windowsCommand(ctx: CliContext): Promise<number> {
   const runId = ctx.args.positionals[0];
   const status = ctx.args.options.status as string | undefined;
   if (status !== undefined && !WINDOW_STATUSES.includes(status as WindowStatus)) throw new UsageError(`invalid --status "${status}": expected ${WINDOW_STATUSES.join(', ')}`);
+  if (ctx.stateMissing()) throw new UsageError(`unknown run "${runId}": nothing at ${ctx.stateDir} yet (no runs)`);
   const { runs } = await ctx.openState();
   if (!(await runs.getRun(runId))) throw new UsageError(`unknown run "${runId}"`);
   const windows = await runs.listWindows(runId, status ? { status: status as WindowStatus } : {});
@@ -21,13 +22,13 @@ export async function windowsCommand(ctx: CliContext): Promise<number> {
 }
 
 export async function runsCommand(ctx: CliContext): Promise<number> {
-  const { runs } = await ctx.openState();
-  const list = await runs.listRuns(20);
+  const missing = ctx.stateMissing();
+  const list = missing ? [] : await (await ctx.openState()).runs.listRuns(20);
   if (ctx.json) {
     ctx.io.out(JSON.stringify({ runs: list.map((r) => ({ runId: r.runId, version: r.migrationVersion, status: r.status, windows: r.windowCount, counts: r.counts, rows: r.rowsWritten, createdAt: r.createdAt })) }));
     return 0;
   }
-  if (list.length === 0) ctx.io.out('no runs yet');
+  if (list.length === 0) ctx.io.out(missing ? `no runs yet: nothing at ${ctx.stateDir} yet` : 'no runs yet');
   for (const r of list) ctx.io.out(`${r.runId}  ${r.status.padEnd(9)} v${r.migrationVersion} ${r.migrationName}  ${r.counts.succeeded}/${r.windowCount} ok · ${r.counts.failed} failed · ${human(r.rowsWritten)} rows  ${r.createdAt}${r.valve?.paused ? '  PAUSED' : ''}${r.valve?.concurrency !== undefined ? `  throttled to ${r.valve.concurrency}` : ''}${r.waiting ? `  ${r.waiting.reason} (${r.waiting.load ?? '?'} > ${r.waiting.threshold})` : ''}`);
   return 0;
 }
