@@ -16,7 +16,11 @@ export async function windowsCommand(ctx: CliContext): Promise<number> {
     ctx.io.out(JSON.stringify({ runId, windows: windows.map((w) => ({ start: w.start, end: w.end, status: w.status, attempts: w.attempts, rows: w.rows, ...(w.sourceRows !== undefined ? { sourceRows: w.sourceRows } : {}), ...(w.lastError ? { error: w.lastError } : {}) })) }));
     return 0;
   }
-  for (const w of windows) ctx.io.out(`${w.start}  ${w.status.padEnd(9)} attempts ${w.attempts}  rows ${String(w.rows).padStart(8)}${w.lastError ? `  ${w.lastError}` : ''}`);
+  // One write: a long run is thousands of lines.
+  const row = (cells: string[]) => `${cells[0]!.padEnd(24)}  ${cells[1]!.padEnd(24)}  ${cells[2]!.padEnd(9)}  ${cells[3]!.padStart(8)}  ${cells[4]!.padStart(10)}  ${cells[5]!.padStart(11)}${cells[6] ? `  ${cells[6]}` : ''}`;
+  const lines = [row(['start', 'end', 'status', 'attempts', 'rows', 'source rows', 'error'])];
+  for (const w of windows) lines.push(row([w.start, w.end, w.status, String(w.attempts), String(w.rows), w.sourceRows === undefined ? '-' : String(w.sourceRows), w.lastError ?? '']));
+  ctx.io.out(lines.join('\n'));
   ctx.io.out(`${windows.length} window(s)`);
   return 0;
 }
