@@ -37,9 +37,12 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
     await execute(definition, env, { action: 'apply', target: 'demo', version: 2 }, 'demo-1-apply');
     say('1. applied 0001 otel_traces, 0002 traces + traces_mv (the live table and its view)');
 
-    const seedEnd = new Date(Math.floor(Date.now() / HOUR) * HOUR);
+    // `days` of spans up to now, starting on the hour: the backfill runs [start, cut-over), and the
+    // cut-over is the next hour boundary, so that is exactly days × 24 hourly windows, all with rows.
+    const seedEnd = new Date();
+    const seedStart = new Date(Math.ceil(seedEnd.getTime() / HOUR) * HOUR - days * 24 * HOUR);
     const traces = days * 24 * 1000;
-    await withDriver(url, (d) => seedSpans(d, new Date(seedEnd.getTime() - days * 24 * HOUR), seedEnd, traces));
+    await withDriver(url, (d) => seedSpans(d, seedStart, seedEnd, traces));
     say(`2. seeded ${human(traces * SPANS_PER_TRACE)} spans (${human(traces)} traces) over ${days} days; traces_mv filled \`traces\``);
 
     await execute(definition, env, { action: 'apply', target: 'demo', version: 3 }, 'demo-2-apply');
@@ -54,11 +57,12 @@ export async function demoCommand(ctx: CliContext): Promise<number> {
 
     const runId = 'demo-3-backfill';
     const backfillStarted = Date.now();
-    const bar = followRun(state.runs, runId);
+    const bar = followRun(state.runs, runId, backfillStarted);
     const result = await execute(definition, env, { action: 'backfill', target: 'demo', version: 3, concurrency: 4, runId }, runId).finally(() => bar.stop());
     const run = (result.output as { finalize?: FinalizeOutput }).finalize!;
-    const seconds = (Date.now() - backfillStarted) / 1000;
-    say(`5. backfill ${run.status}: ${run.windows!.succeeded}/${run.windows!.total} hourly windows, ${human(run.rows ?? 0)} rows in ${seconds.toFixed(1)} s (${human((run.rows ?? 0) / seconds)} rows/s) · states: ${[...new Set(result.statesEntered)].join(' → ')}`);
+    // The bar's own measure (rows ÷ time from the start to the last window), so the two agree.
+    const { seconds, rate } = bar.elapsed() ?? { seconds: (Date.now() - backfillStarted) / 1000, rate: (run.rows ?? 0) / ((Date.now() - backfillStarted) / 1000) };
+    say(`5. backfill ${run.status}: ${run.windows!.succeeded}/${run.windows!.total} hourly windows, ${human(run.rows ?? 0)} rows in ${seconds.toFixed(1)} s (${human(rate)} rows/s) · states: ${[...new Set(result.statesEntered)].join(' → ')}`);
 
     const check = await withDriver(url, async (d) => ({
       expected: await count(d, "SELECT count() FROM otel_traces WHERE ParentSpanId = ''"),
@@ -104,12 +108,13 @@ async function execute(definition: object, env: StepEnvironment, input: RunInput
 }
 
 /** Draws the progress bar from the run record while the Map runs its batches. */
-function followRun(runs: StepEnvironment['runs'], runId: string) {
+function followRun(runs: StepEnvironment['runs'], runId: string, started: number) {
   let bar: ProgressBar | undefined;
   const timer = setInterval(() => {
     runs.getRun(runId).then((run) => {
       if (!run || run.windowCount === 0) return;
-      bar ??= new ProgressBar(run.windowCount, (t) => process.stderr.write(t));
+      // Timed from the same start as the final line's rows/s, so the two rates are one measure.
+      bar ??= new ProgressBar(run.windowCount, (t) => process.stderr.write(t), process.stderr.isTTY === true, started);
       bar.set(run.counts.succeeded + run.counts.failed, run.counts.failed, run.rowsWritten);
     }, () => undefined);
   }, 250);
@@ -118,6 +123,7 @@ function followRun(runs: StepEnvironment['runs'], runId: string) {
       clearInterval(timer);
       bar?.finish();
     },
+    elapsed: () => bar?.elapsed(),
   };
 }
 
