@@ -30,4 +30,9 @@ it('lists start, end, status, attempts, rows and source rows under a header', as
     ['2024-01-01T01:00:00.000Z', '2024-01-01T02:00:00.000Z', 'succeeded', '1', '3', '3'],
   ]);
   expect(lines[3]).toEqual(['2 window(s)']);
+  const offGrid = await hourglass([...common, 'plan', '2', '--from', '2024-01-01T00:30:00Z']);
+  expect(offGrid.code, offGrid.stderr).toBe(0);
+  expect(offGrid.stderr).toContain('note: 2024-01-01T00:30:00.000Z is not on the window grid: the first window [2024-01-01T00:30:00.000Z, 2024-01-01T01:00:00.000Z) is partial');
+  const onGrid = await hourglass([...common, 'plan', '2']);
+  expect(onGrid.stderr).not.toContain('note:');
 }, 120_000);
