@@ -1,8 +1,9 @@
 // Resolves where a command points (URL, migrations folder, state dir) and owns what it
 // opens, so every command closes its engines and servers on the way out.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { UsageError } from '../engine/errors.js';
+import { dirname, resolve } from 'node:path';
+import { UsageError, errorMessage } from '../engine/errors.js';
+import { assertCanMakeDirectories } from '../engine/make-dirs.js';
 import { parseTargetUrl, type TargetUrl } from '../engine/target-url.js';
 import type { Driver } from '../engine/drivers/driver.js';
 import type { LeaseProvider } from '../engine/drivers/lease.js';
@@ -11,6 +12,8 @@ import { openStateStore, type StateHandle } from './state.js';
 
 export const DEFAULT_URL = 'chdb:.hourglass/clickhouse';
 export const DEFAULT_STATE = '.hourglass/state';
+/** Written by `hourglass demo` (npm start): the URL and state dir plain `hourglass status` / `runs` then use. */
+export const DEFAULTS_FILE = '.hourglass/defaults.json';
 
 export interface CliOutput {
   out(text: string): void;
@@ -36,12 +39,13 @@ export class CliContext {
   constructor(readonly args: ParsedArgs, readonly io: CliOutput, cwd = process.cwd()) {
     const o = args.options;
     const fromConfig = o.target !== undefined ? configTarget(cwd, String(o.target)) : {};
-    const url = (o.url as string | undefined) ?? fromConfig.url ?? process.env.HOURGLASS_URL ?? DEFAULT_URL;
+    const local = localDefaults(cwd);
+    const url = (o.url as string | undefined) ?? fromConfig.url ?? process.env.HOURGLASS_URL ?? local.url ?? DEFAULT_URL;
     this.target = parseTargetUrl(url);
     this.targetUrlText = url;
     const migrations = (o.migrations as string | undefined) ?? fromConfig.migrations ?? `migrations/${this.target.engine}`;
     this.migrationsDir = resolve(cwd, migrations);
-    this.stateDir = resolve(cwd, (o.state as string | undefined) ?? DEFAULT_STATE);
+    this.stateDir = resolve(cwd, (o.state as string | undefined) ?? local.state ?? DEFAULT_STATE);
     this.json = o.json === true;
     this.verbose = o.verbose === true;
   }
@@ -63,6 +67,34 @@ export class CliContext {
     return this.state;
   }
 
+  /**
+   * The embedded target's directory when it does not exist yet (chdb:, pg-embedded:, pglite:):
+   * read-only commands then say so instead of creating an empty database. A path that can
+   * never be a directory is still the one-line error opening it would give.
+   */
+  missingDatabaseDir(): string | undefined {
+    const t = this.target;
+    if (t.kind === 'http' || t.kind === 'server' || existsSync(t.dir)) return undefined;
+    try {
+      assertCanMakeDirectories(t.kind === 'pglite' ? dirname(t.dir) : t.dir);
+    } catch (error) {
+      const what = t.kind === 'pglite' ? `pglite: cannot create ${dirname(t.dir)}` : `cannot create embedded ${t.engine === 'clickhouse' ? 'ClickHouse' : 'PostgreSQL'} data directory ${t.dir}`;
+      throw new UsageError(`${what}: ${errorMessage(error)}`);
+    }
+    return t.dir;
+  }
+
+  /** True when the local state directory does not exist yet (and no other DynamoDB is configured): nothing to read, nothing to create. */
+  stateMissing(): boolean {
+    if (process.env.HOURGLASS_TABLE_NAME || process.env.HOURGLASS_DYNAMODB_ENDPOINT || existsSync(this.stateDir)) return false;
+    try {
+      assertCanMakeDirectories(this.stateDir);
+    } catch (error) {
+      throw new UsageError(`cannot create state directory ${this.stateDir}: ${errorMessage(error)}`);
+    }
+    return true;
+  }
+
   /** The clock. HOURGLASS_NOW (ISO-8601) pins it, for drills and the demo's fast-forward past a cut-over. */
   now(): Date {
     const pinned = process.env.HOURGLASS_NOW;
@@ -77,6 +109,18 @@ export class CliContext {
     if (this.driver) closing.push(this.driver.then((d) => d.close(), () => undefined));
     await Promise.all(closing);
     if (this.state) await this.state.then((s) => s.close(), () => undefined);
+  }
+}
+
+/** .hourglass/defaults.json, when `hourglass demo` wrote one: {url, state}, relative to cwd. */
+function localDefaults(cwd: string): { url?: string; state?: string } {
+  const path = resolve(cwd, DEFAULTS_FILE);
+  if (!existsSync(path)) return {};
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { url?: unknown; state?: unknown };
+    return { ...(typeof parsed.url === 'string' ? { url: parsed.url } : {}), ...(typeof parsed.state === 'string' ? { state: parsed.state } : {}) };
+  } catch (error) {
+    throw new UsageError(`${DEFAULTS_FILE} is not valid JSON (delete it to use ${DEFAULT_URL}): ${(error as Error).message.split('\n')[0]}`);
   }
 }
 

@@ -8,9 +8,9 @@ export class ProgressBar {
   private rows = 0;
   private lastDraw = 0;
   private lastDecile = -1;
-  private readonly started = Date.now();
-
-  constructor(private readonly total: number, private readonly write: (text: string) => void, private readonly tty = process.stderr.isTTY === true) {}
+  private lastSet?: number;
+  /** `started`: when the work began (default now): rows/s and ETA count from it. */
+  constructor(private readonly total: number, private readonly write: (text: string) => void, private readonly tty = process.stderr.isTTY === true, private readonly started = Date.now()) {}
 
   update(event: WindowEvent): void {
     if (event.status === 'skipped') return;
@@ -24,12 +24,19 @@ export class ProgressBar {
     this.failed = failed;
     this.rows = rows;
     const now = Date.now();
+    this.lastSet = now;
     const decile = Math.floor((this.done / Math.max(1, this.total)) * 10);
     if (this.tty ? now - this.lastDraw > 100 || this.done === this.total : decile !== this.lastDecile) {
       this.lastDraw = now;
       this.lastDecile = decile;
       this.write(this.tty ? `\r${this.line()}\u001b[K` : `${this.line()}\n`);
     }
+  }
+
+  /** Seconds from the start to the last update, and rows/s over them: what the last line said. */
+  elapsed(): { seconds: number; rate: number } {
+    const seconds = ((this.lastSet ?? Date.now()) - this.started) / 1000;
+    return { seconds, rate: seconds > 0 ? this.rows / seconds : 0 };
   }
 
   finish(): void {
@@ -40,8 +47,7 @@ export class ProgressBar {
     const width = 24;
     const fraction = this.total ? Math.min(1, this.done / this.total) : 1;
     const filled = Math.round(fraction * width);
-    const seconds = (Date.now() - this.started) / 1000;
-    const rate = seconds > 0 ? this.rows / seconds : 0;
+    const { seconds, rate } = this.elapsed();
     const eta = this.done > 0 ? ((this.total - this.done) * seconds) / this.done : NaN;
     return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done}/${this.total} windows · ${this.failed} failed · ${human(this.rows)} rows · ${human(rate)} rows/s · ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)}s` : '?'}`;
   }

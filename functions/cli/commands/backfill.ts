@@ -72,6 +72,9 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   const from = timeArg(ctx, 'from');
   const to = timeArg(ctx, 'to');
   const set = loadMigrationSet(ctx.migrationsDir);
+  const missing = ctx.missingDatabaseDir();
+  // plan writes nothing: not even an empty database where there is none yet.
+  if (missing !== undefined) throw new UsageError(`nothing at ${missing} yet: no database to plan against (hourglass apply creates it)`);
   const driver = await ctx.openDriver();
   const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1 });
   if (ctx.json) {
@@ -80,6 +83,8 @@ export async function planCommand(ctx: CliContext): Promise<number> {
     ctx.io.out(`backfill ${version} (${p.name}) into ${p.def.target} · strategy ${p.def.strategy}`);
     ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windowCount} windows of ${p.def.window} · batches of ${p.batchSize}`);
     for (const w of p.warnings) ctx.io.err(`warning: ${w}`);
+    const note = partialFirstWindow(p.from, p.def.windowMs);
+    if (note) ctx.io.err(note);
   }
   return 0;
 }
@@ -112,8 +117,17 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
     const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId, now: ctx.now(), order, targetName, ...(statementTarget !== undefined ? { statementTargetMs: statementTarget } : {}) });
     for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
     if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
+    const note = partialFirstWindow(new Date(planned.run.rangeStart), planned.def.windowMs);
+    if (note && !ctx.json) ctx.io.err(note);
     return execute(ctx, planned.run, ['pending'], concurrency);
   });
+}
+
+/** A --from off the window grid makes the first window shorter than the rest: said in one line. */
+function partialFirstWindow(from: Date, windowMs: number): string | undefined {
+  const next = (Math.floor(from.getTime() / windowMs) + 1) * windowMs;
+  if (from.getTime() % windowMs === 0) return undefined;
+  return `note: ${from.toISOString()} is not on the window grid: the first window [${from.toISOString()}, ${new Date(next).toISOString()}) is partial`;
 }
 
 /** The target's configured name, as `run` names it: the run lease's key. */

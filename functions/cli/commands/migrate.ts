@@ -1,6 +1,7 @@
 // status, validate, apply, revert: the migration commands.
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import { Migrator, type MigrationEvent, type StatusResult } from '../../engine/migrator/index.js';
+import { computeStatus } from '../../engine/migrator/status.js';
 import { cutoverWindowMs } from '../../engine/backfill/definition.js';
 import { LintFailedError } from '../../engine/errors.js';
 import { formatFinding, jsonFinding } from '../../engine/lint/format.js';
@@ -22,13 +23,22 @@ async function migrator(ctx: CliContext): Promise<Migrator> {
 }
 
 export async function statusCommand(ctx: CliContext): Promise<number> {
-  const status = await (await migrator(ctx)).status();
+  const status = await readStatus(ctx);
   if (ctx.json) {
     ctx.io.out(JSON.stringify(statusJson(status)));
   } else {
     printStatus(ctx, status);
   }
   return status.migrations.some((m) => m.state === 'failed' || m.state === 'changed' || m.state === 'missing') ? 1 : 0;
+}
+
+/** The status; on an embedded target whose directory does not exist yet, every migration pending, and nothing created. */
+async function readStatus(ctx: CliContext): Promise<StatusResult> {
+  const missing = ctx.missingDatabaseDir();
+  if (missing === undefined) return (await migrator(ctx)).status();
+  const status = computeStatus(ctx.target.display, loadMigrationSet(ctx.migrationsDir), []);
+  status.warnings.unshift(`nothing at ${missing} yet: no database there, every migration is pending (hourglass apply creates it)`);
+  return status;
 }
 
 export async function validateCommand(ctx: CliContext): Promise<number> {

@@ -40,6 +40,8 @@ export interface BackfillDialect {
   explainFailure(driver: Driver, def: BackfillDefinition, span: TimeSpan, error: unknown): Promise<Error | null>;
   /** Plan-time warnings about the source's time column (no index, not in the sorting key). */
   timeColumnWarnings(driver: Driver, def: BackfillDefinition): Promise<string[]>;
+  /** Plan-time: `table` (`table` or `db.table` / `schema.table`) exists, e.g. the backfill's target. */
+  tableExists(driver: Driver, table: string): Promise<boolean>;
   /** The time the first column of `sql`'s first row holds, to the millisecond; null for none. `ceil` rounds sub-millisecond digits up (an exclusive end). */
   queryTime(driver: Driver, sql: string, round: 'floor' | 'ceil'): Promise<Date | null>;
 }

@@ -9,7 +9,7 @@ import { sourceTable } from '../backfill-source.js';
 import type { Driver, Executor, QueryParams } from '../driver.js';
 import { inWindow, qualifiedName, windowParams, type TimeSpan } from '../window-range.js';
 import { toDate } from './backfill-time.js';
-import { sortingKeyInfo } from './introspect-basics.js';
+import { sortingKeyInfo, tableExists } from './introspect-basics.js';
 import { assertPartitionAligned, replacePartitions } from './replace-partition.js';
 
 async function deleteRange(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, knownEmpty: boolean): Promise<void> {
@@ -79,6 +79,7 @@ export const clickhouseBackfillDialect: BackfillDialect = {
   },
   explainFailure: async () => null,
   timeColumnWarnings,
+  tableExists,
   async queryTime(driver, sql, round) {
     const rows = await driver.query(sql);
     return toDate(rows[0] ? Object.values(rows[0])[0] : null, round);
