@@ -47,6 +47,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   deployed: { flags: '--deployed', help: 'run the cdk.out bundles in a Lambda-like host, reaching everything over the network' },
   'function-timeout': { flags: '--function-timeout <duration>', help: 'run windows in passes no longer than this, as Lambda invocations (e.g. 2s)' },
   'statement-target': { flags: '--statement-target <duration>', help: 'how long one backfill statement should take: adjacent windows are grouped up to it (default 3s; 0: one window per statement)' },
+  backfill: { flags: '--backfill', help: 'also write a backfill file' },
+  engine: { flags: '--engine <engine>', help: 'clickhouse or postgres (default: the target\'s engine)' },
   verify: { flags: '--verify <mode>', help: "what Verify's result does to the outcome: require (default), warn, skip" },
 };
 
@@ -71,6 +73,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'check files and checksums; exit 1 if anything is wrong',
     example: 'hourglass validate',
     load: async () => (await import('./commands/migrate.js')).validateCommand,
+  },
+  new: {
+    summary: 'write the next numbered migration: new <name> [--backfill] [--engine postgres]; prints the paths',
+    args: ['<name>'],
+    options: ['backfill', 'engine'],
+    example: 'hourglass new add_user_email --backfill --engine postgres',
+    load: async () => (await import('./commands/new.js')).newCommand,
   },
   lint: {
     summary: 'lint pending migrations [--all] [versions…]; exit 1 on an error-level finding',

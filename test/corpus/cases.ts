@@ -87,6 +87,9 @@ export const CLI_CASES: CliCase[] = [
   { name: 'run: concurrency zero', args: ['run', 'apply', '--concurrency', '0'], says: /"concurrency" must be/ },
   { name: 'backfill: statement target without a unit', args: ['backfill', '2', '--statement-target', '3'], says: /invalid --statement-target "3"/ },
   { name: 'run: statement target in hours', args: ['run', 'backfill', '--version', '2', '--statement-target', '1h'], says: /invalid "statementTarget" "1h"/ },
+  // new, baseline, repair, cancel, completion
+  { name: 'new: name with capitals and a dash', args: ['new', 'Add-Users'], says: /invalid migration name "Add-Users"/ },
+  { name: 'new: unknown engine', args: ['new', 'add_users', '--engine', 'mysql'], says: /invalid --engine "mysql"/ },
 ];
 
 /** Execution inputs and POST /runs bodies (one validator serves both). */
