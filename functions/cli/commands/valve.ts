@@ -7,7 +7,8 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../../engine/errors.js';
 import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 
-function caller(): string {
+/** user@host of this process: who changed a valve, baselined or repaired. */
+export function caller(): string {
   let user = process.env.USER ?? 'unknown';
   try {
     user = userInfo().username;
