@@ -170,6 +170,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     example: 'hourglass throttle 3-20240301-ab12cd --concurrency 2',
     load: async () => (await import('./commands/valve.js')).throttleCommand,
   },
+  cancel: {
+    summary: 'end a run cleanly: no more windows claimed, the rest left pending, run marked cancelled, its lease released',
+    args: ['<runId>'],
+    example: 'hourglass cancel 3-20240301-ab12cd',
+    load: async () => (await import('./commands/valve.js')).cancelCommand,
+  },
   report: {
     summary: 'the run as one self-contained HTML page: window grid, counts, errors',
     args: ['<runId>'],
