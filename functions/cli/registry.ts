@@ -202,6 +202,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     example: 'hourglass --url chdb:.hourglass/clickhouse serve --port 8123',
     load: async () => (await import('./commands/serve.js')).serveCommand,
   },
+  completion: {
+    summary: 'print a shell completion script: completion bash|zsh (e.g. source <(hourglass completion bash))',
+    args: ['<shell>'],
+    example: 'hourglass completion bash > ~/.local/share/bash-completion/completions/hourglass',
+    load: async () => (await import('./commands/completion.js')).completionCommand,
+  },
   demo: {
     summary: 'the full demo on embedded engines (npm start)',
     options: ['dir', 'days'],

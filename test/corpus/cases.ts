@@ -100,6 +100,7 @@ export const CLI_CASES: CliCase[] = [
   { name: 'repair: multi-line reason', args: ['repair', '1', '--reason', 'a\nb'], says: /invalid --reason: one line/ },
   { name: 'cancel: unknown run', args: ['cancel', 'no-such-run'], says: /unknown run "no-such-run"/ },
   { name: 'cancel: a run that has ended', args: ['cancel', 'corpus-run'], says: /run corpus-run has ended \(succeeded\): nothing to cancel/ },
+  { name: 'completion: unknown shell', args: ['completion', 'fish'], says: /unsupported shell "fish": expected bash or zsh/ },
   { name: 'cancel: run id with SQL in it', args: ['cancel', "x';DROP TABLE dst;--"], says: /run id/ },
 ];
 
