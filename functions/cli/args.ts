@@ -164,3 +164,8 @@ export function integerArg(value: string | boolean | undefined, what: string, { 
   if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`invalid ${what} ${value}: expected ${min}…${max}`);
   return n;
 }
+
+/** Every command with its arguments and options, as commander holds them (shell completion walks it). */
+export function commandTree(): Commander {
+  return buildProgram({ out: '', err: '' }, {});
+}

@@ -47,6 +47,10 @@ export const OPTIONS: Record<string, OptionSpec> = {
   deployed: { flags: '--deployed', help: 'run the cdk.out bundles in a Lambda-like host, reaching everything over the network' },
   'function-timeout': { flags: '--function-timeout <duration>', help: 'run windows in passes no longer than this, as Lambda invocations (e.g. 2s)' },
   'statement-target': { flags: '--statement-target <duration>', help: 'how long one backfill statement should take: adjacent windows are grouped up to it (default 3s; 0: one window per statement)' },
+  reason: { flags: '--reason <text>', help: 'why: recorded in the tracking table with who' },
+  by: { flags: '--by <name>', help: 'who, as recorded (default: the OS user@host)' },
+  backfill: { flags: '--backfill', help: 'also write a backfill file' },
+  engine: { flags: '--engine <engine>', help: 'clickhouse or postgres (default: the target\'s engine)' },
   verify: { flags: '--verify <mode>', help: "what Verify's result does to the outcome: require (default), warn, skip" },
 };
 
@@ -72,6 +76,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     example: 'hourglass validate',
     load: async () => (await import('./commands/migrate.js')).validateCommand,
   },
+  new: {
+    summary: 'write the next numbered migration: new <name> [--backfill] [--engine postgres]; prints the paths',
+    args: ['<name>'],
+    options: ['backfill', 'engine'],
+    example: 'hourglass new add_user_email --backfill --engine postgres',
+    load: async () => (await import('./commands/new.js')).newCommand,
+  },
   lint: {
     summary: 'lint pending migrations [--all] [versions…]; exit 1 on an error-level finding',
     args: ['[versions...]'],
@@ -90,6 +101,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['to'],
     example: 'hourglass revert --to 2',
     load: async () => (await import('./commands/migrate.js')).revertCommand,
+  },
+  baseline: {
+    summary: 'start tracking an existing database: mark migrations up to <version> applied without running them',
+    args: ['<version>'],
+    options: ['reason', 'by'],
+    example: 'hourglass --url postgres://app@localhost:5432/app baseline 3',
+    load: async () => (await import('./commands/tracking.js')).baselineCommand,
+  },
+  repair: {
+    summary: 'accept an intended edit of an applied migration: record its file\'s checksum, with who and --reason',
+    args: ['<version>'],
+    options: ['reason', 'by'],
+    example: 'hourglass repair 2 --reason "comment typo fixed, no schema change"',
+    load: async () => (await import('./commands/tracking.js')).repairCommand,
   },
   plan: {
     summary: 'show the windows a backfill would run, with warnings',
@@ -145,6 +170,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     example: 'hourglass throttle 3-20240301-ab12cd --concurrency 2',
     load: async () => (await import('./commands/valve.js')).throttleCommand,
   },
+  cancel: {
+    summary: 'end a run cleanly: no more windows claimed, the rest left pending, run marked cancelled, its lease released',
+    args: ['<runId>'],
+    example: 'hourglass cancel 3-20240301-ab12cd',
+    load: async () => (await import('./commands/valve.js')).cancelCommand,
+  },
   report: {
     summary: 'the run as one self-contained HTML page: window grid, counts, errors',
     args: ['<runId>'],
@@ -170,6 +201,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     options: ['port'],
     example: 'hourglass --url chdb:.hourglass/clickhouse serve --port 8123',
     load: async () => (await import('./commands/serve.js')).serveCommand,
+  },
+  completion: {
+    summary: 'print a shell completion script: completion bash|zsh (e.g. source <(hourglass completion bash))',
+    args: ['<shell>'],
+    example: 'hourglass completion bash > ~/.local/share/bash-completion/completions/hourglass',
+    load: async () => (await import('./commands/completion.js')).completionCommand,
   },
   demo: {
     summary: 'the full demo on embedded engines (npm start)',

@@ -27,7 +27,7 @@ export class MigrationFileError extends HourglassError {
 export class ChecksumMismatchError extends HourglassError {
   readonly exitCode = 1 as const;
   constructor(readonly version: number, readonly migrationName: string, readonly expected: string, readonly actual: string) {
-    super(`migration ${version} (${migrationName}) was changed after it was applied: checksum ${actual.slice(0, 12)} differs from recorded ${expected.slice(0, 12)}`);
+    super(`migration ${version} (${migrationName}) was changed after it was applied: checksum ${actual.slice(0, 12)} differs from recorded ${expected.slice(0, 12)}; restore the file, or if the edit is intended: hourglass repair ${version} --reason "…"`);
   }
 }
 

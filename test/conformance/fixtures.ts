@@ -52,7 +52,10 @@ export async function down(ctx: Ctx): Promise<void> {
 export interface StatusJson {
   databaseVersion: number | null;
   codeVersion: number;
-  migrations: { version: number; name: string; state: string; checksum: string; error?: string }[];
+  migrations: {
+    version: number; name: string; state: string; checksum: string; error?: string;
+    appliedAt?: string; durationMs?: number | null; recordedChecksum?: string; baseline?: boolean; recordedBy?: string; reason?: string;
+  }[];
 }
 
 export interface ApplyJson {

@@ -13,6 +13,7 @@ import { defineRevertCases } from './cases/revert.js';
 import { defineConcurrencyCases } from './cases/concurrency.js';
 import { defineCliCases } from './cases/cli.js';
 import { definePostgresCases } from './cases/postgres-only.js';
+import { defineTrackingCases } from './cases/tracking.js';
 
 export type { EngineHarness } from './harness.js';
 
@@ -55,5 +56,6 @@ export function defineMigrationConformance(harness: EngineHarness): void {
   defineRevertCases(suite);
   defineConcurrencyCases(suite);
   defineCliCases(suite);
+  defineTrackingCases(suite);
   if (harness.engine === 'postgres') definePostgresCases(suite);
 }

@@ -87,6 +87,21 @@ export const CLI_CASES: CliCase[] = [
   { name: 'run: concurrency zero', args: ['run', 'apply', '--concurrency', '0'], says: /"concurrency" must be/ },
   { name: 'backfill: statement target without a unit', args: ['backfill', '2', '--statement-target', '3'], says: /invalid --statement-target "3"/ },
   { name: 'run: statement target in hours', args: ['run', 'backfill', '--version', '2', '--statement-target', '1h'], says: /invalid "statementTarget" "1h"/ },
+  // new, baseline, repair, cancel, completion
+  { name: 'new: name with capitals and a dash', args: ['new', 'Add-Users'], says: /invalid migration name "Add-Users"/ },
+  { name: 'new: unknown engine', args: ['new', 'add_users', '--engine', 'mysql'], says: /invalid --engine "mysql"/ },
+  { name: 'baseline: unknown version', args: ['baseline', '99'], says: /baseline: unknown version 99/ },
+  { name: 'baseline: target already tracked', args: ['baseline', '2'], says: /already tracks migrations \(2 recorded, up to 2\)/ },
+  { name: 'baseline: version not a number', args: ['baseline', 'two'], says: /invalid version "two"/ },
+  { name: 'repair: without --reason', args: ['repair', '1'], says: /repair needs --reason/ },
+  { name: 'repair: unchanged migration', args: ['repair', '1', '--reason', 'none'], says: /matches its recorded checksum: nothing to repair/ },
+  { name: 'repair: pending migration', args: ['repair', '3', '--reason', 'x'], says: /migration 3 \(later\) is pending, not applied/ },
+  { name: 'repair: unknown version', args: ['repair', '99', '--reason', 'x'], says: /repair: unknown version 99/ },
+  { name: 'repair: multi-line reason', args: ['repair', '1', '--reason', 'a\nb'], says: /invalid --reason: one line/ },
+  { name: 'cancel: unknown run', args: ['cancel', 'no-such-run'], says: /unknown run "no-such-run"/ },
+  { name: 'cancel: a run that has ended', args: ['cancel', 'corpus-run'], says: /run corpus-run has ended \(succeeded\): nothing to cancel/ },
+  { name: 'completion: unknown shell', args: ['completion', 'fish'], says: /unsupported shell "fish": expected bash or zsh/ },
+  { name: 'cancel: run id with SQL in it', args: ['cancel', "x';DROP TABLE dst;--"], says: /run id/ },
 ];
 
 /** Execution inputs and POST /runs bodies (one validator serves both). */

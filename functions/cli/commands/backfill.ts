@@ -10,6 +10,8 @@ import { executeWindows, type ExecuteResult } from '../../engine/backfill/execut
 import { parseStatementTarget } from '../../engine/backfill/group-size.js';
 import { finishRun } from '../../engine/backfill/finish.js';
 import { runValve } from '../../engine/backfill/valve.js';
+import { liftCancel } from '../../engine/backfill/valve-control.js';
+import { caller } from './valve.js';
 import { loadGate } from '../../engine/backfill/load-gate.js';
 import { notAfterOf, parseLateness } from '../../engine/backfill/run-options.js';
 import { loadDefinition, newRunId, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
@@ -160,6 +162,8 @@ async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatu
   const { runs, exclusive } = await ctx.openState();
   const run = await runs.getRun(runId);
   if (!run) throw new UsageError(`unknown run "${runId}"`);
+  // A cancelled run goes on where it stopped: the cancel is lifted first.
+  if (await liftCancel(runs, run, caller(), ctx.now()) && !ctx.json) ctx.io.err(`run ${runId} was cancelled: lifting the cancel`);
   if (what === 'resume' && exclusive) {
     // We hold the local state alone, so a window still marked running was left by a process
     // that was killed: give it back now rather than wait out its lease.
@@ -214,7 +218,8 @@ async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[]
   } else {
     ctx.io.out(`run ${final.runId} ${final.status}: ${final.counts.succeeded}/${final.windowCount} windows succeeded, ${final.counts.failed} failed, ${summary.windows.pending} pending · ${human(final.rowsWritten)} rows${result.skipped ? ` · ${result.skipped} skipped this pass` : ''}`);
     if (final.counts.failed) ctx.io.out(`re-run the failed windows with: hourglass retry ${final.runId}`);
-    if (summary.windows.pending && holds) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
+    if (final.status === 'cancelled') ctx.io.out(`cancelled; continue it with: hourglass backfill --resume ${final.runId}`);
+    else if (summary.windows.pending && holds) ctx.io.out(`windows ending after the cut-over (+ lateness) wait: hourglass backfill --resume ${final.runId}`);
   }
   return final.status === 'succeeded' ? 0 : 1;
 }

@@ -9,7 +9,7 @@ import { integerArg } from '../args.js';
 import type { CliContext } from '../context.js';
 import { randomUUID } from 'node:crypto';
 
-async function migrator(ctx: CliContext): Promise<Migrator> {
+export async function migrator(ctx: CliContext): Promise<Migrator> {
   const set = loadMigrationSet(ctx.migrationsDir);
   const driver = await ctx.openDriver();
   return new Migrator(driver, set, {
@@ -90,7 +90,15 @@ export function statusJson(status: StatusResult) {
   return {
     databaseVersion: status.databaseVersion,
     codeVersion: status.codeVersion,
-    migrations: status.migrations.map((m) => ({ version: m.version, name: m.name, state: m.state, checksum: m.checksum, ...(m.error ? { error: m.error } : {}) })),
+    migrations: status.migrations.map((m) => ({
+      version: m.version, name: m.name, state: m.state, checksum: m.checksum, ...(m.error ? { error: m.error } : {}),
+      ...(m.recordedChecksum ? { recordedChecksum: m.recordedChecksum } : {}),
+      ...(m.appliedAt !== undefined ? { appliedAt: m.appliedAt } : {}),
+      ...(m.durationMs !== undefined ? { durationMs: m.durationMs } : {}),
+      ...(m.baseline ? { baseline: true } : {}),
+      ...(m.recordedBy ? { recordedBy: m.recordedBy } : {}),
+      ...(m.reason ? { reason: m.reason } : {}),
+    })),
   };
 }
 
@@ -99,11 +107,29 @@ function printStatus(ctx: CliContext, status: StatusResult): void {
   ctx.io.out(`database version ${status.databaseVersion ?? 'none'} · code version ${status.codeVersion}`);
   for (const w of status.warnings) ctx.io.err(`warning: ${w}`);
   // One write for the whole list: hundreds of migrations are hundreds of writes otherwise.
+  // Applied (and changed) rows: when, how long (blank when not recorded: baseline, older rows),
+  // the recorded checksum's first 12 hex digits, and a baseline or repair with who and why.
   const lines = status.migrations.map((m) => {
-    const detail = m.state === 'applied' && m.appliedAt ? m.appliedAt : m.error ?? '';
+    const recorded = m.state === 'applied' || m.state === 'changed';
+    const detail = recorded
+      ? [m.appliedAt ?? '', formatDuration(m.durationMs).padStart(9), (m.recordedChecksum ?? m.checksum).slice(0, 12), noteOf(m)].join('  ')
+      : m.error ?? '';
     return `  ${String(m.version).padStart(4, '0')}  ${m.state.padEnd(8)} ${m.name.padEnd(36)} ${detail}`.trimEnd();
   });
   if (lines.length > 0) ctx.io.out(lines.join('\n'));
+}
+
+function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '';
+  return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function noteOf(m: StatusResult['migrations'][number]): string {
+  const who = m.recordedBy ? ` by ${m.recordedBy}` : '';
+  // A baseline's own reason starts "baseline"; any other reason is a later repair's.
+  if (m.reason?.startsWith('baseline')) return `baseline${who}${m.reason.slice('baseline'.length)}`;
+  if (m.reason) return `${m.baseline ? 'baseline; ' : ''}repaired${who}: ${m.reason}`;
+  return m.baseline ? 'baseline' : '';
 }
 
 function printEvent(ctx: CliContext, e: MigrationEvent): void {

@@ -76,6 +76,8 @@ export interface ExecuteResult {
   peakConcurrency: number;
   /** Stopped for time with windows of the batch left (or some given back): call again. */
   more: boolean;
+  /** The run was cancelled (its valve): this pass claimed nothing more, and no pass should follow. */
+  cancelled?: boolean;
   /** Statements run (groups, and the halves of failed groups). */
   statements: number;
 }
@@ -216,6 +218,11 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
   /** Claims a group's windows, then runs each adjacent run of what it got. */
   const claimAndRun = async (take: WindowRecord[]): Promise<void> => {
     const release = await opts.valve?.beforeClaim();
+    if (release === 'cancelled') {
+      stopped = true;
+      result.cancelled = true;
+      return;
+    }
     if (release === null) {
       // Paused or throttled until this invocation's time ran short: nothing claimed, call again.
       stopped = true;
@@ -255,5 +262,6 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
     await counts.flush();
   }
   if (next < candidates.length) result.more = true;
+  if (result.cancelled) result.more = false; // windows left pending on purpose: no next invocation
   return result;
 }

@@ -13,5 +13,6 @@ export function outcomeOf(run: Pick<RunRecord, 'counts'>): RunStatus {
 
 export async function finishRun(runs: RunStore, runId: string): Promise<RunRecord> {
   const run = await runs.reconcileRun(runId);
-  return runs.updateRunStatus(runId, outcomeOf(run));
+  // Cancelled (hourglass cancel): the windows not done stay pending for a resume.
+  return runs.updateRunStatus(runId, run.valve?.cancelled ? 'cancelled' : outcomeOf(run));
 }

@@ -13,8 +13,9 @@ export interface Valve {
   /**
    * Resolves when the next window may be claimed; call the returned function when it is done.
    * null: the wait was given up (`giveUp`, an invocation about to run out of time): claim nothing.
+   * 'cancelled': the run was cancelled: claim nothing, and no later pass should either.
    */
-  beforeClaim(): Promise<(() => void) | null>;
+  beforeClaim(): Promise<(() => void) | null | 'cancelled'>;
 }
 
 export interface ValveOptions {
@@ -44,6 +45,7 @@ export function runValve(runs: ValveReader, runId: string, opts: ValveOptions = 
       let told: string | undefined;
       for (;;) {
         const valve = (await runs.getRun(runId))?.valve;
+        if (valve?.cancelled) return 'cancelled'; // before paused: a paused run can be cancelled
         const limit = valve?.concurrency;
         const why = valve?.paused ? 'paused' : limit !== undefined && (running.get(runId) ?? 0) >= limit ? 'throttled' : undefined;
         if (!why) break;

@@ -47,6 +47,10 @@ export interface TrackingRow {
   runId: string;
   /** The `{cutover}` time substituted into the up migration at apply, if it used one. */
   cutover: Date | null;
+  /** Who recorded this state by hand (`baseline`, `repair`): OS user or --by. Null or absent for apply. */
+  recordedBy?: string | null;
+  /** Why: the reason given to `baseline` or `repair`. Null or absent for apply. */
+  reason?: string | null;
 }
 
 /** A scratch namespace on the target's own server (verify builds the expected schema in it). */

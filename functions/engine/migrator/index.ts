@@ -7,6 +7,7 @@ import { applyOne, type AppliedMigration, type RunOptions } from './apply.js';
 import type { Finding } from '../lint/index.js';
 import { revertOne, type RevertedMigration } from './revert.js';
 import { assertNoDrift, computeStatus, type StatusResult } from './status.js';
+import { baselineRows, knownVersion, repairRow, type RecordedBy } from './record.js';
 
 export type { StatusResult, MigrationStatus, MigrationState } from './status.js';
 export type { MigrationEvent, AppliedMigration } from './apply.js';
@@ -51,7 +52,7 @@ export class Migrator {
     const status = await this.status();
     const problems: string[] = [];
     for (const m of status.migrations) {
-      if (m.state === 'changed') problems.push(`migration ${m.version} (${m.name}) was changed after it was applied`);
+      if (m.state === 'changed') problems.push(`migration ${m.version} (${m.name}) was changed after it was applied (if intended: hourglass repair ${m.version} --reason "…")`);
       if (m.state === 'missing') problems.push(`migration ${m.version} (${m.name}) is applied but its files are missing`);
       if (m.state === 'failed') problems.push(`migration ${m.version} (${m.name}) failed: ${m.error ?? 'unknown error'}`);
     }
@@ -107,6 +108,7 @@ export class Migrator {
       assertNoDrift(status);
       const appliedVersions = status.migrations.filter((m) => m.state === 'applied').map((m) => m.version);
       if (appliedVersions.length === 0) return { reverted: [], status };
+      await this.driver.ensureTrackingTable(); // a table from before baseline/repair gets their columns
       const to = options.to ?? (appliedVersions.length > 1 ? appliedVersions[appliedVersions.length - 2] : 0);
       if (!Number.isSafeInteger(to) || to < 0) throw new UsageError(`invalid --to ${to}: expected a version number`);
       const targets = appliedVersions.filter((v) => v > to).reverse().map((v) => this.byVersion(v)!);
@@ -115,6 +117,35 @@ export class Migrator {
       const reverted: RevertedMigration[] = [];
       for (const m of targets) reverted.push(await revertOne(this.driver, m, byVersion.get(m.version)!, this.opts));
       return { reverted, status: await this.status() };
+    });
+  }
+
+  /** Marks every migration up to `version` applied without running it; refused once anything is recorded. */
+  async baseline(version: number, who: RecordedBy): Promise<{ baselined: { version: number; name: string }[]; status: StatusResult }> {
+    // Checked before the lock and again under it: bad input never creates the tracking table.
+    const now = this.opts.now?.() ?? new Date();
+    baselineRows(this.set, await this.driver.readTracking(), version, who, now);
+    return this.locked(async () => {
+      const rows = baselineRows(this.set, await this.driver.readTracking(), version, who, now);
+      await this.driver.ensureTrackingTable();
+      const write = async (tx?: Parameters<Driver['writeTracking']>[1]) => { for (const row of rows) await this.driver.writeTracking(row, tx); };
+      if (this.driver.transactional) await this.driver.transaction(write);
+      else await write();
+      return { baselined: rows.map((r) => ({ version: r.version, name: r.name })), status: await this.status() };
+    });
+  }
+
+  /** Records the edited file's checksum for applied migration `version`, with who and why. */
+  async repair(version: number, who: RecordedBy): Promise<{ version: number; name: string; from: string; to: string; status: StatusResult }> {
+    knownVersion(this.set, version, 'repair');
+    repairRow(this.driver.display, this.set, await this.driver.readTracking(), version, who);
+    return this.locked(async () => {
+      const rows = await this.driver.readTracking();
+      const row = repairRow(this.driver.display, this.set, rows, version, who);
+      const from = rows.find((r) => r.version === version)!.checksum;
+      await this.driver.ensureTrackingTable();
+      await this.driver.writeTracking(row);
+      return { version, name: row.name, from, to: row.checksum, status: await this.status() };
     });
   }
 

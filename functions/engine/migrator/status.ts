@@ -3,6 +3,9 @@ import { ChecksumMismatchError, MissingMigrationError } from '../errors.js';
 import type { TrackingRow } from '../drivers/driver.js';
 import type { Migration, MigrationSet } from '../migrations/set.js';
 
+/** The run id of tracking rows `hourglass baseline` wrote. */
+export const BASELINE_RUN_ID = 'baseline';
+
 export type MigrationState = 'applied' | 'pending' | 'failed' | 'running' | 'changed' | 'missing';
 
 export interface MigrationStatus {
@@ -13,6 +16,13 @@ export interface MigrationStatus {
   /** The checksum recorded when applied, where it differs. */
   recordedChecksum?: string;
   appliedAt?: string;
+  /** How long the apply took; null for a row recorded without one (baseline, or before durations were kept). */
+  durationMs?: number | null;
+  /** Recorded by `baseline`, not applied by hourglass. */
+  baseline?: boolean;
+  /** Who recorded a baseline or repair, and why. */
+  recordedBy?: string;
+  reason?: string;
   error?: string;
   statementsDone?: number;
 }
@@ -48,8 +58,15 @@ function statusOf(m: Migration, row: TrackingRow | undefined): MigrationStatus {
   const base = { version: m.version, name: m.name, checksum: m.checksum };
   if (!row || row.status === 'reverted') return { ...base, state: 'pending' };
   if (row.status === 'applied') {
-    if (row.checksum !== m.checksum) return { ...base, state: 'changed', recordedChecksum: row.checksum, appliedAt: row.finishedAt?.toISOString() };
-    return { ...base, state: 'applied', appliedAt: row.finishedAt?.toISOString() };
+    const recorded = {
+      appliedAt: row.finishedAt?.toISOString(),
+      durationMs: row.durationMs,
+      ...(row.runId === BASELINE_RUN_ID ? { baseline: true } : {}),
+      ...(row.recordedBy ? { recordedBy: row.recordedBy } : {}),
+      ...(row.reason ? { reason: row.reason } : {}),
+    };
+    if (row.checksum !== m.checksum) return { ...base, state: 'changed', recordedChecksum: row.checksum, ...recorded };
+    return { ...base, state: 'applied', ...recorded };
   }
   return { ...base, state: row.status, error: row.error ?? undefined, statementsDone: row.statementsDone };
 }

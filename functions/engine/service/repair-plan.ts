@@ -1,6 +1,7 @@
 // Plan for a run that already exists: `retry` (its failed windows) and `resume` (every window
 // not done: pending, failed, or running with an expired lease). Both re-read the windows,
 // repair the run's counts, and hand the Map the batches that have work, in the run's order.
+import { liftCancel } from '../backfill/valve-control.js';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { holderIsGone } from '../state/lease-holder.js';
@@ -33,6 +34,8 @@ export async function planContinuation(runs: RunStore, input: RunInput & { actio
   const run = await runs.getRun(runId);
   if (!run) throw new UsageError(`unknown run "${runId}"`);
   if (input.action === 'resume') await reclaimDeadHolders(runs, runId);
+  // A cancelled run (hourglass cancel) goes on: its batches would otherwise claim nothing.
+  await liftCancel(runs, run, `${input.action} of the run`);
   await runs.reconcileRun(runId);
   const todo = input.action === 'resume' ? resumableWindows(await runs.listWindows(runId), now) : await runs.failedOrStuckWindows(runId, now);
   const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));

@@ -2,7 +2,7 @@
 // conversion from stored items. Key layout: see keys.ts.
 import type { Engine } from '../target-url.js';
 
-export const RUN_STATUSES = ['planned', 'running', 'succeeded', 'partial', 'failed'] as const;
+export const RUN_STATUSES = ['planned', 'running', 'succeeded', 'partial', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const WINDOW_STATUSES = ['pending', 'running', 'succeeded', 'failed'] as const;
@@ -69,6 +69,8 @@ export interface RunValve {
   paused: boolean;
   /** At most this many windows at once (all workers); none: the run's own concurrency. */
   concurrency?: number;
+  /** `hourglass cancel`: workers claim nothing more and the run ends `cancelled`; resume clears it. */
+  cancelled?: boolean;
   /** Who changed it last: an IAM caller (API) or user@host (CLI). */
   changedBy: string;
   changedAt: string;

@@ -12,8 +12,13 @@ export function expectStatusShape(status: StatusJson): void {
   expect(status.databaseVersion === null || Number.isInteger(status.databaseVersion)).toBe(true);
   expect(Number.isInteger(status.codeVersion)).toBe(true);
   for (const m of status.migrations) {
-    const keys = m.state === 'failed' ? ['checksum', 'error', 'name', 'state', 'version'] : ['checksum', 'name', 'state', 'version'];
-    expect(Object.keys(m).sort(), JSON.stringify(m)).toEqual(keys);
+    // The original four (and error when failed); applied rows add when, how long and any baseline/repair note.
+    const base = m.state === 'failed' ? ['checksum', 'error', 'name', 'state', 'version'] : ['checksum', 'name', 'state', 'version'];
+    const recorded = m.state === 'applied' || m.state === 'changed' ? ['appliedAt', 'durationMs'] : [];
+    const optional = ['baseline', 'reason', 'recordedBy', 'recordedChecksum'];
+    const keys = Object.keys(m).filter((k) => !optional.includes(k)).sort();
+    expect(keys, JSON.stringify(m)).toEqual([...base, ...recorded].sort());
+    if (m.state === 'applied') expect(m.durationMs === null || Number.isInteger(m.durationMs), JSON.stringify(m)).toBe(true);
     expect(Number.isInteger(m.version)).toBe(true);
     expect(typeof m.name).toBe('string');
     expect(['applied', 'pending', 'failed', 'changed', 'missing']).toContain(m.state);

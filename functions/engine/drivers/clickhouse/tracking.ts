@@ -26,9 +26,14 @@ const CREATE_TRACKING_TABLE = `CREATE TABLE IF NOT EXISTS ${TRACKING_TABLE} (
   statements_done UInt32,
   run_id String,
   cutover Nullable(DateTime64(3, 'UTC')),
-  seq UInt64
+  seq UInt64,
+  recorded_by Nullable(String),
+  reason Nullable(String)
 ) ENGINE = ReplacingMergeTree(seq)
 ORDER BY version`;
+
+// Tables created before baseline/repair lack these; ensureTrackingTable adds them.
+const ADD_RECORDED_COLUMNS = `ALTER TABLE ${TRACKING_TABLE} ADD COLUMN IF NOT EXISTS recorded_by Nullable(String), ADD COLUMN IF NOT EXISTS reason Nullable(String)`;
 
 // Aliases differ from the column names: a ClickHouse alias is visible in the whole query,
 // and `argMax(name, seq) AS name` would make `name` ambiguous inside the aggregate.
@@ -43,10 +48,13 @@ const READ_TRACKING = `SELECT
   argMax(error, seq) AS latest_error,
   argMax(statements_done, seq) AS latest_statements_done,
   argMax(run_id, seq) AS latest_run_id,
-  toUnixTimestamp64Milli(argMax(cutover, seq)) AS latest_cutover_ms
+  toUnixTimestamp64Milli(argMax(cutover, seq)) AS latest_cutover_ms{recorded}
 FROM ${TRACKING_TABLE}
 GROUP BY version
 ORDER BY version`;
+const READ_RECORDED = `,
+  argMax(recorded_by, seq) AS latest_recorded_by,
+  argMax(reason, seq) AS latest_reason`;
 
 interface LatestRow {
   version: number;
@@ -60,10 +68,13 @@ interface LatestRow {
   latest_statements_done: number;
   latest_run_id: string;
   latest_cutover_ms: number | null;
+  latest_recorded_by?: string | null;
+  latest_reason?: string | null;
 }
 
 export async function ensureTrackingTable(client: ClickHouseClient): Promise<void> {
   await client.command({ query: CREATE_TRACKING_TABLE, clickhouse_settings: CLICKHOUSE_SETTINGS });
+  await client.command({ query: ADD_RECORDED_COLUMNS, clickhouse_settings: CLICKHOUSE_SETTINGS });
 }
 
 export async function trackingTableExists(client: ClickHouseClient): Promise<boolean> {
@@ -83,12 +94,15 @@ export async function trackingTableExists(client: ClickHouseClient): Promise<boo
  */
 export async function readTracking(client: ClickHouseClient): Promise<TrackingRow[]> {
   let rows: LatestRow[];
+  const read = async (recorded: string) => (await client.query({ query: READ_TRACKING.replace('{recorded}', recorded), format: 'JSONEachRow', clickhouse_settings: CLICKHOUSE_SETTINGS })).json<LatestRow>();
   try {
-    const rs = await client.query({ query: READ_TRACKING, format: 'JSONEachRow', clickhouse_settings: CLICKHOUSE_SETTINGS });
-    rows = await rs.json<LatestRow>();
+    rows = await read(READ_RECORDED);
   } catch (error) {
-    if ((error as { type?: unknown }).type === 'UNKNOWN_TABLE') return [];
-    throw error;
+    const type = (error as { type?: unknown }).type;
+    if (type === 'UNKNOWN_TABLE') return [];
+    // A table from before baseline/repair (read-only commands never alter it): no such columns yet.
+    if (type !== 'UNKNOWN_IDENTIFIER') throw error;
+    rows = await read('');
   }
   return rows.map((r) => ({
     version: Number(r.version),
@@ -102,6 +116,8 @@ export async function readTracking(client: ClickHouseClient): Promise<TrackingRo
     statementsDone: Number(r.latest_statements_done),
     runId: r.latest_run_id,
     cutover: r.latest_cutover_ms === null ? null : new Date(Number(r.latest_cutover_ms)),
+    recordedBy: r.latest_recorded_by ?? null,
+    reason: r.latest_reason ?? null,
   }));
 }
 
@@ -149,6 +165,9 @@ export async function writeTracking(client: ClickHouseClient, clock: SequenceClo
       run_id: row.runId,
       cutover: row.cutover === null ? null : formatDateTime64(row.cutover),
       seq,
+      // Only when set: an old table without these columns still takes apply's and revert's rows.
+      ...(row.recordedBy ? { recorded_by: row.recordedBy } : {}),
+      ...(row.reason ? { reason: row.reason } : {}),
     }],
   });
 }
