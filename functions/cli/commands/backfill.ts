@@ -74,6 +74,8 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   const from = timeArg(ctx, 'from');
   const to = timeArg(ctx, 'to');
   const set = loadMigrationSet(ctx.migrationsDir);
+  // A malformed backfill file is the error to give first, database or not.
+  await loadDefinition(set, version, window);
   const missing = ctx.missingDatabaseDir();
   // plan writes nothing: not even an empty database where there is none yet.
   if (missing !== undefined) throw new UsageError(`nothing at ${missing} yet: no database to plan against (hourglass apply creates it)`);
