@@ -51,7 +51,7 @@ function trackingRow(version: number, patch: Partial<TrackingRow>): TrackingRow 
   return {
     version, name: `m${version}`, checksum: 'a'.repeat(64), status: 'running',
     startedAt: at('2024-05-01T10:00:00.123Z'), finishedAt: null, durationMs: null, error: null,
-    statementsDone: 0, runId: 'run-1', cutover: null, ...patch,
+    statementsDone: 0, runId: 'run-1', cutover: null, recordedBy: null, reason: null, ...patch,
   };
 }
 

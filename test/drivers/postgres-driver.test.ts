@@ -36,7 +36,7 @@ function trackingRow(version: number, overrides: Partial<TrackingRow> = {}): Tra
   return {
     version, name: `m${version}`, checksum: `c${version}`, status: 'running',
     startedAt: new Date('2024-05-01T10:00:00.123Z'), finishedAt: null, durationMs: null, error: null,
-    statementsDone: 0, runId: 'run-1', cutover: null, ...overrides,
+    statementsDone: 0, runId: 'run-1', cutover: null, recordedBy: null, reason: null, ...overrides,
   };
 }
 
