@@ -2,25 +2,17 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../engine/errors.js';
 import { parseUtcTime } from '../../engine/backfill/definition.js';
-import { parseDuration, parseWindowSize } from '../../engine/backfill/duration.js';
+import { parseWindowSize } from '../../engine/backfill/duration.js';
 import { TimeBudget } from '../../engine/backfill/budget.js';
-import { statementLabel, windowLabelPrefix } from '../../engine/backfill/statement-label.js';
-import { planWindows } from '../../engine/backfill/windows.js';
-import { executeWindows, type ExecuteResult } from '../../engine/backfill/executor.js';
-import { parseStatementTarget } from '../../engine/backfill/group-size.js';
-import { finishRun } from '../../engine/backfill/finish.js';
-import { runValve } from '../../engine/backfill/valve.js';
-import { liftCancel } from '../../engine/backfill/valve-control.js';
+import type { ExecuteResult } from '../../engine/backfill/executor.js';
+import { Backfiller } from '../../engine/backfill/pass.js';
+import type { ReopenAction } from '../../engine/backfill/reopen.js';
+import { optionsFromFlags, parseRunOptions, type RunOptions } from '../../engine/backfill/run-options.js';
 import { caller } from './valve.js';
-import { loadGate } from '../../engine/backfill/load-gate.js';
-import { notAfterOf, parseLateness } from '../../engine/backfill/run-options.js';
-import { loadDefinition, newRunId, planRun, prepareRun, checkStrategy } from '../../engine/backfill/plan.js';
-import { RunLeases, type RunLeaseSubject } from '../../engine/state/run-lease.js';
-import { pinnedDefinitionGuard } from '../../engine/backfill/definition-checksum.js';
+import { loadDefinition, prepareRun } from '../../engine/backfill/plan.js';
 import type { RunStore } from '../../engine/state/run-store.js';
-import { MAX_CONCURRENCY } from '../../engine/service/input.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
-import { RUN_ORDERS, type RunOrder, type RunRecord } from '../../engine/state/records.js';
+import type { RunRecord } from '../../engine/state/records.js';
 import type { ClaimableStatus } from '../../engine/state/window-transitions.js';
 import { integerArg } from '../args.js';
 import type { CliContext } from '../context.js';
@@ -39,32 +31,13 @@ function versionArg(text: string | undefined): number {
   return Number(text);
 }
 
-function concurrencyArg(ctx: CliContext, fallback: number): number {
-  return integerArg(ctx.args.options.concurrency, '--concurrency', { min: 1, max: MAX_CONCURRENCY }) ?? fallback;
+/** Every run option, parsed once by the schema the state machine's input uses (run-options.ts). */
+function runOptionsOf(ctx: CliContext): RunOptions {
+  return parseRunOptions(optionsFromFlags(ctx.args.options), 'cli');
 }
 
-function orderArg(ctx: CliContext): RunOrder | undefined {
-  const value = ctx.args.options.order;
-  if (value === undefined) return undefined;
-  if (!RUN_ORDERS.includes(value as RunOrder)) throw new UsageError(`invalid --order "${String(value)}": expected ${RUN_ORDERS.join(' or ')}`);
-  return value as RunOrder;
-}
-
-/** --function-timeout: run the windows in invocations of this long, as a Lambda would (see executeInInvocations). */
-function functionTimeoutMs(ctx: CliContext): number | undefined {
-  const value = ctx.args.options['function-timeout'];
-  return value === undefined ? undefined : parseDuration(String(value), '--function-timeout');
-}
-
-/** --statement-target: how long one statement should take (adjacent windows grouped up to it). */
-function statementTargetMs(ctx: CliContext): number | undefined {
-  const value = ctx.args.options['statement-target'];
-  return value === undefined ? undefined : parseStatementTarget(String(value));
-}
-
-function latenessMs(ctx: CliContext): number {
-  const value = ctx.args.options.lateness;
-  return parseLateness(value === undefined ? undefined : String(value), '--lateness');
+function backfillerOf(ctx: CliContext, runs: RunStore): Backfiller {
+  return new Backfiller({ driver: () => ctx.openDriver(), runs, set: loadMigrationSet(ctx.migrationsDir), now: () => ctx.now() });
 }
 
 export async function planCommand(ctx: CliContext): Promise<number> {
@@ -94,36 +67,31 @@ export async function planCommand(ctx: CliContext): Promise<number> {
 }
 
 export async function backfillCommand(ctx: CliContext): Promise<number> {
-  // Options read only once windows run are checked here, before anything is written.
-  latenessMs(ctx);
+  // Every option is checked here, before anything is written.
+  const options = runOptionsOf(ctx);
   faultHook(ctx);
-  functionTimeoutMs(ctx);
-  const statementTarget = statementTargetMs(ctx);
   const resume = ctx.args.options.resume as string | undefined;
   if (resume !== undefined) {
     if (ctx.args.positionals.length) throw new UsageError('backfill --resume <runId> takes no version');
-    return continueRun(ctx, resume, ['pending'], 'resume');
+    return continueRun(ctx, resume, 'resume', options);
   }
   const version = versionArg(ctx.args.positionals[0]);
   const window = ctx.args.options.window as string | undefined;
   if (window) parseWindowSize(window);
   const from = timeArg(ctx, 'from');
   const to = timeArg(ctx, 'to');
-  const concurrency = concurrencyArg(ctx, 4);
-  const set = loadMigrationSet(ctx.migrationsDir);
+  loadMigrationSet(ctx.migrationsDir);
   const { runs } = await ctx.openState();
-  const order = orderArg(ctx);
-  const targetName = cliTargetName(ctx);
-  const runId = (ctx.args.options['run-id'] as string | undefined) ?? newRunId(version, ctx.now());
+  const backfiller = backfillerOf(ctx, runs);
+  const runId = ctx.args.options['run-id'] as string | undefined;
   // One run per target and version: a second one is refused here (exit 1, the holder's run id), before the database is opened.
-  return holdingRunLease(runs, { targetName, version, runId }, async () => {
-    const driver = await ctx.openDriver();
-    const planned = await planRun(driver, runs, set, { version, from, to, window, concurrency, runId, now: ctx.now(), order, targetName, ...(statementTarget !== undefined ? { statementTargetMs: statementTarget } : {}) });
+  const planned = await backfiller.plan({ version, from, to, window, targetName: cliTargetName(ctx), ...(runId ? { runId } : {}) }, options);
+  return releasingAfter(backfiller, planned.run, planned.freshLease, async () => {
     for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
-    if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${concurrency}`);
+    if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${planned.run.concurrency}`);
     const note = partialFirstWindow(new Date(planned.run.rangeStart), planned.def.windowMs);
     if (note && !ctx.json) ctx.io.err(note);
-    return execute(ctx, planned.run, ['pending'], concurrency);
+    return execute(ctx, backfiller, planned.run, ['pending'], options);
   });
 }
 
@@ -139,81 +107,51 @@ function cliTargetName(ctx: CliContext): string {
   return (ctx.args.options.target as string | undefined) ?? 'local';
 }
 
-/** Takes the run lease, renews it while `fn` runs, and gives it back when this process is done with the run. */
-async function holdingRunLease<T>(runs: RunStore, subject: RunLeaseSubject, fn: () => Promise<T>): Promise<T> {
-  const leases = new RunLeases(runs.doc, runs.tableName);
-  const fresh = await leases.take(subject);
-  const result = await leases.whileHeld(subject, fn).catch(async (error: unknown) => {
-    // Not ours to give back when another process of the same run id holds it (`--run-id` of a running run).
-    if (fresh) await leases.release(subject);
+/** Runs `fn`, then gives the run lease back; on a failure only when this process took it (not a `--run-id` of a running run's). */
+async function releasingAfter<T>(backfiller: Backfiller, run: RunRecord, fresh: boolean, fn: () => Promise<T>, fallbackTarget?: string): Promise<T> {
+  const result = await fn().catch(async (error: unknown) => {
+    if (fresh) await backfiller.release(run, fallbackTarget);
     throw error;
   });
-  await leases.release(subject);
+  await backfiller.release(run, fallbackTarget);
   return result;
 }
 
 export async function retryCommand(ctx: CliContext): Promise<number> {
   // Checked before anything is written, as backfill does.
-  latenessMs(ctx);
-  functionTimeoutMs(ctx);
-  statementTargetMs(ctx);
-  return continueRun(ctx, ctx.args.positionals[0], ['failed'], 'retry');
+  return continueRun(ctx, ctx.args.positionals[0] ?? '', 'retry', runOptionsOf(ctx));
 }
 
-async function continueRun(ctx: CliContext, runId: string, allow: ClaimableStatus[], what: string): Promise<number> {
+async function continueRun(ctx: CliContext, runId: string, action: ReopenAction, options: RunOptions): Promise<number> {
   const { runs, exclusive } = await ctx.openState();
-  const run = await runs.getRun(runId);
-  if (!run) throw new UsageError(`unknown run "${runId}"`);
-  // A cancelled run goes on where it stopped: the cancel is lifted first.
-  if (await liftCancel(runs, run, caller(), ctx.now()) && !ctx.json) ctx.io.err(`run ${runId} was cancelled: lifting the cancel`);
-  if (what === 'resume' && exclusive) {
-    // We hold the local state alone, so a window still marked running was left by a process
-    // that was killed: give it back now rather than wait out its lease.
-    for (const w of await runs.listWindows(runId, { status: 'running' })) if (w.leaseOwner) await runs.releaseWindow(runId, w.start, w.leaseOwner);
-  } else if (what === 'resume') {
-    // Shared state: only the windows of processes gone from this host (their pid is on the lease).
-    await (await import('../../engine/service/repair-plan.js')).reclaimDeadHolders(runs, runId);
-  }
-  if (!run.plannedAt && run.windowCount > 0) {
-    // Killed between recording the run and writing its windows: write the plan now (no window can have run).
-    await runs.putWindows(runId, planWindows(new Date(run.rangeStart), new Date(run.rangeEnd), parseWindowSize(run.windowSize), run.batchSize));
-  }
-  await runs.reconcileRun(runId);
-  const concurrency = concurrencyArg(ctx, run.concurrency);
-  if (!ctx.json) ctx.io.err(`${what} run ${runId}: backfill ${run.migrationVersion} (${run.migrationName})`);
-  return holdingRunLease(runs, { targetName: run.targetName ?? cliTargetName(ctx), version: run.migrationVersion, runId }, () => execute(ctx, run, allow, concurrency));
+  const found = await runs.getRun(runId);
+  if (!found) throw new UsageError(`unknown run "${runId}"`);
+  const backfiller = backfillerOf(ctx, runs);
+  const fallbackTarget = cliTargetName(ctx);
+  const reopened = await backfiller.reopen(found, action, { by: caller(), now: ctx.now(), exclusive, fallbackTarget });
+  return releasingAfter(backfiller, reopened.run, reopened.freshLease, async () => {
+    if (reopened.liftedCancel && !ctx.json) ctx.io.err(`run ${runId} was cancelled: lifting the cancel`);
+    if (!ctx.json) ctx.io.err(`${action} run ${runId}: backfill ${found.migrationVersion} (${found.migrationName})`);
+    return execute(ctx, backfiller, reopened.run, action === 'retry' ? ['failed'] : ['pending'], options, fallbackTarget);
+  }, fallbackTarget);
 }
 
-async function execute(ctx: CliContext, run: RunRecord, allow: ClaimableStatus[], concurrency: number): Promise<number> {
-  const set = loadMigrationSet(ctx.migrationsDir);
-  const driver = await ctx.openDriver();
+async function execute(ctx: CliContext, backfiller: Backfiller, run: RunRecord, allow: ClaimableStatus[], options: RunOptions, fallbackTarget?: string): Promise<number> {
   const { runs } = await ctx.openState();
-  const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
-  await checkStrategy(driver, def);
   const todo = (await runs.listWindows(run.runId)).filter((w) => w.status !== 'succeeded').length;
   const bar = ctx.json ? null : new ProgressBar(todo, (t) => process.stderr.write(t));
   await runs.updateRunStatus(run.runId, 'running');
-  // A run that ends at the cut-over holds the window ending there until the cut-over plus
-  // lateness has passed, on every pass (first, resume, retry), so late rows still land.
-  const holds = def.to.kind === 'cutover';
-  const notAfter = holds ? notAfterOf(ctx.now(), latenessMs(ctx)) : undefined;
   const owner = `cli-${process.pid}-${randomUUID().slice(0, 8)}`;
-  // Pinned code: a resume or retry after the definition changed fails its windows with one line, writing nothing.
-  const pinned = await pinnedDefinitionGuard(set, run);
-  const timeoutMs = functionTimeoutMs(ctx);
-  const target = statementTargetMs(ctx) ?? run.statementTargetMs;
-  const result = await executeInInvocations(timeoutMs, (budget) => executeWindows(driver, runs, def, run.migrationVersion, {
-    runId: run.runId, owner, concurrency, allow, notAfter, ...(budget ? { budget } : {}),
-    // This invocation's --statement-target, else the run's (a resume or retry keeps what the backfill chose).
-    ...(target !== undefined ? { statementTargetMs: target } : {}),
-    statementLabel: (w) => ({ label: statementLabel(run.runId, w.start, w.attempts), prefix: windowLabelPrefix(run.runId, w.start) }),
+  const result = await executeInInvocations(options.functionTimeoutMs, (budget) => backfiller.pass(run, {
+    owner, allow, options: { ...options, concurrency: options.concurrency ?? run.concurrency }, ...(budget ? { budget } : {}),
     onWindow: (e) => bar?.update(e),
-    beforeWindow: pinned ?? faultHook(ctx),
-    order: run.order,
-    valve: runValve(runs, run.runId, { gate: def.maxLoad && loadGate(driver, runs, run.runId, def.maxLoad), onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`) }),
+    beforeWindow: faultHook(ctx),
+    onWait: (why) => ctx.json || ctx.io.err(`run ${run.runId} ${why}: waiting (hourglass unpause / throttle)`),
+    ...(fallbackTarget ? { fallbackTarget } : {}),
   }));
   bar?.finish();
-  const final = await finishRun(runs, run.runId);
+  const final = await backfiller.finish(run.runId);
+  const holds = (await loadDefinition(loadMigrationSet(ctx.migrationsDir), run.migrationVersion, run.windowSize)).def.to.kind === 'cutover';
   const summary = { runId: run.runId, status: final.status, windows: { total: final.windowCount, succeeded: final.counts.succeeded, failed: final.counts.failed, pending: final.counts.pending + final.counts.running }, rows: final.rowsWritten };
   if (ctx.json) {
     ctx.io.out(JSON.stringify(summary));

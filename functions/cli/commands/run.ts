@@ -7,7 +7,7 @@ import { UsageError } from '../../engine/errors.js';
 import { parseRunInput } from '../../engine/service/input.js';
 import type { FinalizeOutput, RunInput } from '../../engine/service/types.js';
 import { integerArg } from '../args.js';
-import { parseDuration } from '../../engine/backfill/duration.js';
+import { optionsFromFlags, parseRunOptions } from '../../engine/backfill/run-options.js';
 import type { CliContext } from '../context.js';
 import { human } from '../progress.js';
 import type { StateHandle } from '../state.js';
@@ -67,8 +67,8 @@ export async function runCommand(ctx: CliContext): Promise<number> {
   const targetName = (ctx.args.options.target as string | undefined) ?? 'local';
   const input = runInputFromArgs(ctx, targetName);
   if (ctx.args.options.remote && ctx.args.options.deployed) throw new UsageError('--remote and --deployed exclude each other: the deployed stack in AWS, or its bundles here');
-  const functionTimeout = ctx.args.options['function-timeout'];
-  const functionTimeoutMs = functionTimeout === undefined ? undefined : parseDuration(String(functionTimeout), '--function-timeout');
+  // --function-timeout is the one pass option that is not part of the run input (run-options.ts).
+  const { functionTimeoutMs } = parseRunOptions(optionsFromFlags({ 'function-timeout': ctx.args.options['function-timeout'] }), 'cli');
   if (ctx.args.options.remote && functionTimeoutMs !== undefined) throw new UsageError('--function-timeout applies to a local run only (the deployed stack has its own timeouts)');
   if (ctx.args.options.deployed && functionTimeoutMs !== undefined) throw new UsageError('--function-timeout scales the source handlers\' timeouts; with --deployed the bundles keep the template\'s');
   if (ctx.args.options.remote) return (await import('./run-remote.js')).runRemote(ctx, input);

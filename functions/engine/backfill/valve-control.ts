@@ -1,7 +1,7 @@
 // The operator's side of the load valve: pause, unpause and throttle a run by writing its
 // run record (workers read it before each claim: valve.ts). Shared by the CLI and the API.
 import { UsageError } from '../errors.js';
-import { MAX_CONCURRENCY } from '../service/input.js';
+import { MAX_CONCURRENCY } from './run-options.js';
 import type { RunRecord, RunValve } from '../state/records.js';
 import type { RunStore } from '../state/run-store.js';
 

@@ -4,16 +4,14 @@
 import { UsageError } from '../errors.js';
 import { parseUtcTime } from '../backfill/definition.js';
 import { parseWindowSize } from '../backfill/duration.js';
-import { parseStatementTarget } from '../backfill/group-size.js';
-import { parseLateness } from '../backfill/run-options.js';
-import type { RunAction, RunInput, VerifyMode } from './types.js';
+import { MAX_CONCURRENCY, parseRunOptions } from '../backfill/run-options.js';
+import type { RunAction, RunInput } from './types.js';
 
 const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'resume', 'verify', 'revert'];
 export const RUN_INPUT_KEYS = new Set(['action', 'target', 'version', 'from', 'to', 'window', 'concurrency', 'runId', 'order', 'verify', 'toleratedFailurePercentage', 'statementTarget', 'lateness']);
-const VERIFY_MODES: VerifyMode[] = ['require', 'warn', 'skip'];
 export const TARGET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
-export const MAX_CONCURRENCY = 64;
+export { MAX_CONCURRENCY };
 
 export function parseRunInput(raw: unknown): RunInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new UsageError('input must be a JSON object');
@@ -42,31 +40,12 @@ export function parseRunInput(raw: unknown): RunInput {
     parseWindowSize(obj.window);
     input.window = obj.window;
   }
-  if (obj.order !== undefined) {
-    if (obj.order !== 'oldest-first' && obj.order !== 'newest-first') throw new UsageError('"order" must be "oldest-first" or "newest-first"');
-    input.order = obj.order;
-  }
-  if (obj.statementTarget !== undefined) {
-    if (typeof obj.statementTarget !== 'string') throw new UsageError('"statementTarget" must be a duration string such as "3s"');
-    parseStatementTarget(obj.statementTarget, '"statementTarget"');
-    input.statementTarget = obj.statementTarget;
-  }
-  if (obj.lateness !== undefined) {
-    parseLateness(obj.lateness, '"lateness"');
-    input.lateness = obj.lateness as string;
-  }
-  if (obj.concurrency !== undefined) {
-    const c = obj.concurrency;
-    if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 1 || c > MAX_CONCURRENCY) throw new UsageError(`"concurrency" must be a whole number from 1 to ${MAX_CONCURRENCY}`);
-    input.concurrency = c;
-  }
+  // The pass options, by the one schema the CLI uses too (run-options.ts); kept as given (JSON).
+  parseRunOptions(obj, 'input');
+  for (const key of ['order', 'statementTarget', 'lateness', 'concurrency', 'verify'] as const) if (obj[key] !== undefined) (input as unknown as Record<string, unknown>)[key] = obj[key];
   if (obj.runId !== undefined) {
     if (typeof obj.runId !== 'string' || !RUN_ID.test(obj.runId)) throw new UsageError('"runId" must be letters, digits, _ . - (at most 80)');
     input.runId = obj.runId;
-  }
-  if (obj.verify !== undefined) {
-    if (typeof obj.verify !== 'string' || !VERIFY_MODES.includes(obj.verify as VerifyMode)) throw new UsageError(`"verify" must be one of ${VERIFY_MODES.join(', ')}`);
-    input.verify = obj.verify as VerifyMode;
   }
   if (obj.toleratedFailurePercentage !== undefined) {
     const p = obj.toleratedFailurePercentage;

@@ -1,42 +1,23 @@
 // Plan for a run that already exists: `retry` (its failed windows) and `resume` (every window
-// not done: pending, failed, or running with an expired lease). Both re-read the windows,
-// repair the run's counts, and hand the Map the batches that have work, in the run's order.
-import { liftCancel } from '../backfill/valve-control.js';
+// not done: pending, failed, or running with an expired lease). Both reopen the run as the CLI
+// does (backfill/reopen.ts) and hand the Map the batches that have work, in the run's order.
+// Also the names of retry and resume executions: the same request twice names the same one.
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { holderIsGone } from '../state/lease-holder.js';
+import { reopenRun, resumableWindows } from '../backfill/reopen.js';
 import type { WindowRecord } from '../state/records.js';
 import type { RunStore } from '../state/run-store.js';
 import type { PlanOutput, RunInput } from './types.js';
 
+export { reclaimDeadHolders, resumableWindows } from '../backfill/reopen.js';
+
 export const DEFAULT_TOLERATED_FAILURE_PERCENTAGE = 100;
-
-/** Windows a resume runs: every one not done, except those a live worker holds. */
-export function resumableWindows(windows: readonly WindowRecord[], now: number): WindowRecord[] {
-  return windows.filter((w) => w.status === 'pending' || w.status === 'failed' || (w.status === 'running' && (w.leaseExpiresAt ?? 0) < now));
-}
-
-/**
- * Gives back, at once, running windows whose holder was a process on this host that no longer
- * exists (a killed local run): they become pending, as if their lease had expired. Returns how many.
- */
-export async function reclaimDeadHolders(runs: Pick<RunStore, 'listWindows' | 'releaseWindow'>, runId: string): Promise<number> {
-  let reclaimed = 0;
-  for (const w of await runs.listWindows(runId, { status: 'running' })) {
-    if (!w.leaseOwner || w.leasePid === undefined || !holderIsGone({ pid: w.leasePid, host: w.leaseHost })) continue;
-    if (await runs.releaseWindow(runId, w.start, w.leaseOwner)) reclaimed++;
-  }
-  return reclaimed;
-}
 
 export async function planContinuation(runs: RunStore, input: RunInput & { action: 'retry' | 'resume' }, now: number): Promise<Omit<PlanOutput, 'options'>> {
   const runId = input.runId ?? '';
-  const run = await runs.getRun(runId);
-  if (!run) throw new UsageError(`unknown run "${runId}"`);
-  if (input.action === 'resume') await reclaimDeadHolders(runs, runId);
-  // A cancelled run (hourglass cancel) goes on: its batches would otherwise claim nothing.
-  await liftCancel(runs, run, `${input.action} of the run`);
-  await runs.reconcileRun(runId);
+  const found = await runs.getRun(runId);
+  if (!found) throw new UsageError(`unknown run "${runId}"`);
+  const { run } = await reopenRun(runs, found, input.action, { by: `${input.action} of the run` });
   const todo = input.action === 'resume' ? resumableWindows(await runs.listWindows(runId), now) : await runs.failedOrStuckWindows(runId, now);
   const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));
   return {

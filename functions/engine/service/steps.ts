@@ -1,14 +1,9 @@
 // One function per state of the state machine. Each opens what it needs, does one step,
 // closes, and returns plain JSON. A window's failure is data (counted in the output and
 // on its record); anything else throws, for the state machine's Retry/Catch.
-import { executeWindows, type WindowEvent } from '../backfill/executor.js';
-import { parseStatementTarget } from '../backfill/group-size.js';
+import type { WindowEvent } from '../backfill/executor.js';
 import { finishRun, outcomeOf } from '../backfill/finish.js';
-import { loadDefinition, newRunId, planRun } from '../backfill/plan.js';
-import { pinnedDefinitionGuard } from '../backfill/definition-checksum.js';
-import { batchStartRange } from '../backfill/windows.js';
 import { TimeBudget } from '../backfill/budget.js';
-import { statementLabel, windowLabelPrefix } from '../backfill/statement-label.js';
 import type { Driver } from '../drivers/driver.js';
 import { UsageError, shortError } from '../errors.js';
 import { loadMigrationSet, type MigrationSet } from '../migrations/set.js';
@@ -17,17 +12,13 @@ import { isAuthenticationFailure } from '../drivers/auth-failure.js';
 import { openDriver, withOpenedDriver } from '../open-target.js';
 import { parseTargetUrl } from '../target-url.js';
 import { cutoverWindowMs, parseUtcTime } from '../backfill/definition.js';
-import { runValve } from '../backfill/valve.js';
-import { loadGate } from '../backfill/load-gate.js';
-import { notAfterOf, parseLateness, type PassOptions } from '../backfill/run-options.js';
+import { parseRunOptions, passOptionsOf, type RunOptions } from '../backfill/run-options.js';
+import { Backfiller } from '../backfill/pass.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
 import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './repair-plan.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
-import { leaseSubjectOf, releaseRunLease, runLeases, takeRunLease, withRunLease } from './run-lease-step.js';
-import { RunConflictError } from '../errors.js';
-
-const DEFAULT_CONCURRENCY = 4;
+import { releaseRunLease } from './run-lease-step.js';
 
 /** Actions whose run has windows (counts to verify and to finalize). */
 const hasWindows = (action: RunInput['action']): boolean => action === 'backfill' || action === 'retry' || action === 'resume';
@@ -39,15 +30,19 @@ function clock(env: StepEnvironment): () => Date {
 async function withTarget<T>(env: StepEnvironment, name: string, fn: (driver: Driver, set: MigrationSet) => Promise<T>): Promise<T> {
   const resolved = await env.resolveTarget(name);
   const set = loadMigrationSet(resolved.migrationsDir);
-  const open = () => openWithFreshCredentials(env, name, resolved.url);
-  if (!env.openTargets) return withOpenedDriver(open, (driver) => fn(driver, set));
-  let driver = env.openTargets.get(name);
+  if (!env.openTargets) return withOpenedDriver(() => openWithFreshCredentials(env, name, resolved.url), (driver) => fn(driver, set));
+  return fn(await keptOpen(env, name, resolved.url), set);
+}
+
+/** The target's driver, kept open between steps (StepEnvironment.openTargets). */
+function keptOpen(env: StepEnvironment, name: string, url: string): Promise<Driver> {
+  let driver = env.openTargets!.get(name);
   if (!driver) {
-    driver = open();
-    env.openTargets.set(name, driver);
+    driver = openWithFreshCredentials(env, name, url);
+    env.openTargets!.set(name, driver);
     driver.catch(() => env.openTargets?.delete(name));
   }
-  return fn(await driver, set);
+  return driver;
 }
 
 /**
@@ -98,38 +93,50 @@ export async function applyStep(env: StepEnvironment, input: RunInput & { runId?
   });
 }
 
+/**
+ * The Backfiller of a target: the migration set now, the driver only when first needed (after
+ * the run lease: a refused run never opens the target), closed afterwards unless kept open.
+ */
+async function withBackfiller<T>(env: StepEnvironment, name: string, fn: (backfiller: Backfiller) => Promise<T>): Promise<T> {
+  const resolved = await env.resolveTarget(name);
+  const set = loadMigrationSet(resolved.migrationsDir);
+  let opened: Promise<Driver> | undefined;
+  const driver = () => (opened ??= env.openTargets ? keptOpen(env, name, resolved.url) : openWithFreshCredentials(env, name, resolved.url));
+  try {
+    return await fn(new Backfiller({ driver, runs: env.runs, set, now: clock(env) }));
+  } finally {
+    if (opened && !env.openTargets) await opened.then((d) => d.close(), () => undefined);
+  }
+}
+
+/** The input's options as the one schema parses them (run-options.ts), the CLI's flags too. */
+function runOptionsOf(input: RunInput): RunOptions {
+  return parseRunOptions(input, 'input');
+}
+
 /** `executionName`: the execution this Plan belongs to (a retried Plan of it continues the run it recorded). */
 export async function planStep(env: StepEnvironment, input: RunInput & { runId?: string }, executionName?: string): Promise<PlanOutput> {
+  const options = runOptionsOf(input);
   if (input.action === 'retry' || input.action === 'resume') {
+    const action = input.action;
     const runId = input.runId ?? '';
     const run = await env.runs.getRun(runId);
     if (!run) throw new UsageError(`unknown run "${runId}"`);
-    await takeRunLease(env, leaseSubjectOf(run, input.target));
-    return { ...(await planContinuation(env.runs, { ...input, action: input.action }, clock(env)().getTime())), options: passOptionsOf(input) };
+    return withBackfiller(env, input.target, async (backfiller) => {
+      // The lease, the strategy check and the reopening are the CLI's; then the batches with work.
+      await backfiller.reopen(run, action, { by: `${action} of the run`, fallbackTarget: input.target });
+      return { ...(await planContinuation(env.runs, { ...input, action }, clock(env)().getTime())), options: passOptionsOf(options) };
+    });
   }
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
-  // The lease first: a second run is refused at once, before the target is even opened.
-  const lease = { targetName: input.target, version: input.version, runId: input.runId ?? newRunId(input.version, clock(env)()) };
-  const fresh = await takeRunLease(env, lease);
-  return withTarget(env, input.target, async (driver, set) => {
-    const concurrency = input.concurrency ?? DEFAULT_CONCURRENCY;
-    const planned = await planRun(driver, env.runs, set, {
-      version: input.version!, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window, concurrency, runId: lease.runId, now: clock(env)(), order: input.order,
-      targetName: input.target, plannedBy: executionName,
-      ...(input.statementTarget !== undefined ? { statementTargetMs: parseStatementTarget(input.statementTarget, '"statementTarget"') } : {}),
-    }).catch(async (error: unknown) => {
-      // Planning refused before the run existed (bad range, unknown version): nothing holds the lease for it.
-      // Refused because the id is taken: when nobody held the lease before us, that run is not running, so give it back.
-      if (fresh && (error instanceof RunConflictError || !(await env.runs.getRun(lease.runId)))) await runLeases(env).release(lease);
-      throw error;
-    });
-    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings, options: passOptionsOf(input) };
+  const version = input.version;
+  return withBackfiller(env, input.target, async (backfiller) => {
+    const planned = await backfiller.plan({
+      version, from: time(input.from, 'from'), to: time(input.to, 'to'), window: input.window,
+      targetName: input.target, plannedBy: executionName, ...(input.runId ? { runId: input.runId } : {}),
+    }, options);
+    return { runId: planned.run.runId, mode: 'backfill', windowCount: planned.run.windowCount, batchSize: planned.run.batchSize, batches: planned.batches, concurrency: planned.run.concurrency, toleratedFailurePercentage: input.toleratedFailurePercentage ?? DEFAULT_TOLERATED_FAILURE_PERCENTAGE, warnings: planned.warnings, options: passOptionsOf(options) };
   });
-}
-
-/** The input's options a batch honours, for the Map's ItemSelector. */
-function passOptionsOf(input: RunInput): PassOptions {
-  return { latenessMs: parseLateness(input.lateness, '"lateness"') };
 }
 
 /**
@@ -144,27 +151,17 @@ export async function windowBatchStep(env: StepEnvironment, input: WindowBatchIn
   const giveUp = budget ? (waitMs: number) => budget.statementLimitMs() <= waitMs : undefined;
   const run = await env.runs.getRun(input.runId);
   if (!run) throw new UsageError(`unknown run "${input.runId}"`);
-  return withRunLease(env, run, () => withTarget(env, input.target, async (driver, set) => {
-    const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
-    const batchStarts = batchStartRange(new Date(run.rangeStart), new Date(run.rangeEnd), def.windowMs, run.batchSize, input.batch) ?? undefined;
-    const result = await executeWindows(driver, env.runs, def, run.migrationVersion, {
-      runId: input.runId, owner: env.workerId, batch: input.batch, batchStarts, concurrency: 1,
+  return withBackfiller(env, input.target, async (backfiller) => {
+    const result = await backfiller.pass(run, {
+      owner: env.workerId, batch: input.batch,
       allow: input.mode === 'retry' ? ['failed'] : input.mode === 'resume' ? ['pending', 'failed'] : ['pending'],
-      // A window that ends at the cut-over waits until the cut-over plus lateness has passed, as on the CLI.
-      notAfter: def.to.kind === 'cutover' ? notAfterOf(clock(env)(), input.options?.latenessMs ?? 0) : undefined,
-      // Pause and throttle from the run record; in AWS, throttle also sets the Map run's own concurrency.
-      // A paused or load-throttled batch waits only while the invocation has time, then answers more.
-      valve: runValve(env.runs, input.runId, { gate: def.maxLoad && loadGate(driver, env.runs, input.runId, def.maxLoad, { giveUp }), giveUp }),
-      order: run.order,
-      ...(run.statementTargetMs !== undefined ? { statementTargetMs: run.statementTargetMs } : {}),
-      budget,
+      // One window at a time per Map child: the Map's MaxConcurrency is the run's concurrency.
+      options: { ...(input.options ?? { latenessMs: 0 }), concurrency: 1 },
+      ...(budget ? { budget } : {}), ...(giveUp ? { giveUp } : {}),
       onWindow,
-      statementLabel: (w) => ({ label: statementLabel(input.runId, w.start, w.attempts), prefix: windowLabelPrefix(input.runId, w.start) }),
-      // Pinned code: a bundle with another definition than the run planned fails the window, writing nothing.
-      beforeWindow: await pinnedDefinitionGuard(set, run),
     });
     return { batch: input.batch, succeeded: result.succeeded, failed: result.failed, skipped: result.skipped, rows: result.rows, more: result.more };
-  }));
+  });
 }
 
 /** `deadline`: epoch ms by which Verify must answer (the Lambda's remaining time); none locally. */

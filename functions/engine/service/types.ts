@@ -46,7 +46,8 @@ export interface RunInput {
   verify?: VerifyMode;
 }
 
-export type VerifyMode = 'require' | 'warn' | 'skip';
+export type { VerifyMode } from '../backfill/run-options.js';
+import type { VerifyMode } from '../backfill/run-options.js';
 
 export interface ResolvedTarget {
   /** Connection URL (may hold a password: never log or return it). */
