@@ -14,6 +14,7 @@
 import { UsageError } from '../engine/errors.js';
 import { RUN_ID, TARGET_NAME, parseRunInput } from '../engine/service/input.js';
 import type { FinalizeInput, RunInput, VerifyOutput, WindowBatchInput } from '../engine/service/types.js';
+import { parsePassOptions } from '../engine/backfill/run-options.js';
 
 /** Apply, Plan and Verify: the execution input as given, and `$$.Execution.Name`. */
 export interface RunStepEvent {
@@ -118,7 +119,5 @@ export function windowBatchInputOf(event: unknown): WindowBatchInput {
   if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 0) throw new UsageError('window batch: "batch" must be a non-negative whole number');
   if (typeof target !== 'string' || !TARGET_NAME.test(target)) throw new UsageError('window batch: "target" must be a target name');
   if (mode !== undefined && mode !== 'backfill' && mode !== 'retry' && mode !== 'resume') throw new UsageError('window batch: "mode" must be backfill, retry or resume');
-  const latenessMs = (obj.options as { latenessMs?: unknown } | undefined)?.latenessMs;
-  if (obj.options !== undefined && (typeof latenessMs !== 'number' || !Number.isSafeInteger(latenessMs) || latenessMs < 0)) throw new UsageError('window batch: "options.latenessMs" must be a non-negative whole number');
-  return { runId, batch, target, ...(mode === undefined ? {} : { mode }), ...(obj.options === undefined ? {} : { options: { latenessMs: latenessMs as number } }) };
+  return { runId, batch, target, ...(mode === undefined ? {} : { mode }), ...(obj.options === undefined ? {} : { options: parsePassOptions(obj.options, 'window batch') }) };
 }

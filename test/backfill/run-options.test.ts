@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../functions/cli/registry.js';
 import { RUN_INPUT_KEYS, parseRunInput } from '../../functions/engine/service/input.js';
-import { RUN_OPTIONS } from '../../functions/engine/backfill/run-options.js';
+import { RUN_OPTIONS, parseRunOptions } from '../../functions/engine/backfill/run-options.js';
 import { fixtureWorkspace } from './fixture-migrations.js';
 import { cli, cliJson, windowsOf } from './support.js';
 
@@ -28,6 +28,29 @@ describe('run options', () => {
     for (const command of ['backfill', 'retry']) {
       const flags = optionsOf(command);
       for (const [field, flag] of Object.entries(RUN_OPTIONS)) if (!RUN_ONLY.has(field) && !(command === 'retry' && PLANNED.has(field))) expect(flags.has(flag), `${command} --${flag}`).toBe(true);
+    }
+  });
+
+  it('the same options given as flags and as a run input parse to the same options object', () => {
+    const flags = { concurrency: '3', statementTarget: '2s', order: 'newest-first', lateness: '15m', verify: 'warn' };
+    const input = { concurrency: 3, statementTarget: '2s', order: 'newest-first', lateness: '15m', verify: 'warn' };
+    const fromFlags = parseRunOptions(flags, 'cli');
+    expect(fromFlags).toEqual({ concurrency: 3, statementTargetMs: 2000, order: 'newest-first', latenessMs: 900_000, verify: 'warn' });
+    expect(parseRunOptions(input, 'input')).toEqual(fromFlags);
+    // Through the state machine's input validation too: what it keeps parses the same.
+    expect(parseRunOptions(parseRunInput({ action: 'backfill', target: 't', version: 2, ...input }), 'input')).toEqual(fromFlags);
+    expect(parseRunOptions({}, 'cli')).toEqual({ latenessMs: 0 });
+  });
+
+  it('every option refuses a bad value on both paths, naming it as that path spells it', () => {
+    const bad: Record<string, [cli: string, input: unknown]> = {
+      concurrency: ['0', 0], statementTarget: ['1h', '1h'], order: ['sideways', 'sideways'], lateness: ['soon', 'soon'], functionTimeout: ['5', '5'], verify: ['off', 'off'],
+    };
+    expect(Object.keys(bad).sort()).toEqual(Object.keys(RUN_OPTIONS).sort());
+    for (const [field, [cliValue, inputValue]] of Object.entries(bad)) {
+      const flag = RUN_OPTIONS[field as keyof typeof RUN_OPTIONS];
+      expect(() => parseRunOptions({ [field]: cliValue }, 'cli'), field).toThrow(new RegExp(`--${flag}`));
+      expect(() => parseRunOptions({ [field]: inputValue }, 'input'), field).toThrow(new RegExp(`"${field}"`));
     }
   });
 

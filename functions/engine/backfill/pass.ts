@@ -80,7 +80,8 @@ export class Backfiller {
     })).catch(async (error: unknown) => {
       // Refused before the run existed (bad range, unknown version): nothing holds the lease for it.
       // Refused because the id is taken: when nobody held the lease before us, that run is not running.
-      if (freshLease && (error instanceof RunConflictError || !(await runs.getRun(subject.runId)))) await this.leases.release(subject);
+      // (An id the store refuses to read names no run either.)
+      if (freshLease && (error instanceof RunConflictError || !(await runs.getRun(subject.runId).catch(() => null)))) await this.leases.release(subject);
       throw error;
     });
     return { ...planned, freshLease };

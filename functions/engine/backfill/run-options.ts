@@ -127,6 +127,16 @@ export interface PassOptions {
   statementTargetMs?: number;
 }
 
+const wholeMs = (key: string) => z.number({ error: `"options.${key}" must be a non-negative whole number of ms` }).int({ error: `"options.${key}" must be a non-negative whole number of ms` }).min(0, { error: `"options.${key}" must be a non-negative whole number of ms` });
+const passOptionsSchema = z.strictObject({ latenessMs: wholeMs('latenessMs'), statementTargetMs: wholeMs('statementTargetMs').optional() }, { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown field "options.${issue.keys[0]}"` : '"options" must be an object with latenessMs') });
+
+/** A Map item's options, as Plan wrote them (the window handler's event): `what` names the event in the error. */
+export function parsePassOptions(raw: unknown, what: string): PassOptions {
+  const result = passOptionsSchema.safeParse(raw);
+  if (!result.success) throw new UsageError(`${what}: ${result.error.issues[0]?.message ?? 'invalid "options"'}`);
+  return passOptionsOf({ ...result.data });
+}
+
 export function passOptionsOf(options: RunOptions): PassOptions {
   return { latenessMs: options.latenessMs, ...(options.statementTargetMs !== undefined ? { statementTargetMs: options.statementTargetMs } : {}) };
 }
