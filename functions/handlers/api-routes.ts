@@ -4,7 +4,7 @@
 //   POST /runs               start a run (body: the execution input; Idempotency-Key, see api-run-guards.ts)  202 | 400 | 409 | 422
 //   POST /runs/revert        start a revert (same body, action revert or absent); 403 unless the stage allows it  202 | 400 | 403 | 409 | 422
 //   GET  /runs/{id}          the run record with its window counts            200 | 400 | 404
-//   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start)   200 | 400 | 404
+//   GET  /runs/{id}/windows  ?status=&limit=&after= (pages by window start, read page by page)  200 | 400 | 404
 //   GET  /runs/{id}/report   the run as one self-contained HTML page           200 | 400 | 404 | 413 (over REPORT_MAX_WINDOWS)
 //   POST /runs/{id}/pause    pause the run: workers finish their window, claim no more  200 | 400 | 404
 //   POST /runs/{id}/unpause  let it claim again                                 200 | 400 | 404
@@ -29,12 +29,13 @@ import { renderRunReport } from '../engine/report/html.js';
 import { assertRunId } from '../engine/state/keys.js';
 import type { RunRecord } from '../engine/state/records.js';
 import type { RunStore } from '../engine/state/run-store.js';
+import { PAGE_MAX_LIMIT } from '../engine/state/window-pages.js';
 import { ConflictError, NotFoundError, TooLargeError, UnprocessableError, afterParam, errorResponse, json, limitParam, parseJsonBody, query, statusFilter, type ApiRequest, type ApiResponse } from './api-http.js';
 import { ForbiddenError, refuseRevertOnRuns, refuseRevertUnlessAllowed, refuseWhileLeased, revertBody, startOncePerKey, takeIdempotencyKey, type RunGuardDeps } from './api-run-guards.js';
 import { runIdForKey } from '../engine/state/idempotency-keys.js';
 
 export interface ApiDeps extends RunGuardDeps {
-  runs: Pick<RunStore, 'getRun' | 'listWindows' | 'failedOrStuckWindows' | 'setValve'>;
+  runs: Pick<RunStore, 'getRun' | 'listWindows' | 'pageWindows' | 'failedOrStuckWindows' | 'setValve'>;
   sfn: Pick<SFNClient, 'send'>;
   stateMachineArn: string;
   /** Configured target names. */
@@ -57,7 +58,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
   '/runs/{id}/resume': { POST: (request, deps) => repairRun('resume', runIdParam(request), parseJsonBody(request, true), deps) },
 };
 
-export const WINDOW_PAGE_MAX = 1000;
+export const WINDOW_PAGE_MAX = PAGE_MAX_LIMIT;
 
 export async function handleApiRequest(request: ApiRequest, deps: ApiDeps): Promise<ApiResponse> {
   try {
@@ -146,11 +147,10 @@ async function listWindows(request: ApiRequest, deps: ApiDeps): Promise<ApiRespo
   const limit = limitParam(query(request, 'limit'), WINDOW_PAGE_MAX, WINDOW_PAGE_MAX);
   const after = afterParam(query(request, 'after'));
   await existingRun(deps, runId);
-  const all = await deps.runs.listWindows(runId, status ? { status } : {});
-  const from = after === undefined ? all : all.filter((w) => w.start > after);
-  const page = from.slice(0, limit);
-  const next = from.length > limit ? page[page.length - 1]!.start : undefined;
-  return json(200, { runId, ...(status ? { status } : {}), count: page.length, windows: page, ...(next ? { next } : {}) });
+  // Paged in DynamoDB (window-pages.ts): a page reads about the batch items it returns, or a
+  // bounded number when a status filter matches little, then hands back `next` to continue.
+  const { windows, next } = await deps.runs.pageWindows(runId, { limit, ...(status ? { status } : {}), ...(after ? { after } : {}) });
+  return json(200, { runId, ...(status ? { status } : {}), count: windows.length, windows, ...(next ? { next } : {}) });
 }
 
 /**

@@ -15,6 +15,7 @@ import { CountBuffer, type CountSink } from './count-buffer.js';
 import { BatchItems, toWindowRecord, type StoredWindows, type WindowRef } from './batch-items.js';
 import { claimWindows, completeWindows, failWindows, releaseWindows, renewWindowLeases, type ClaimOptions, type ClaimableStatus, type Transitions, type WindowResult } from './window-transitions.js';
 import type { LeaseHolder } from './lease-holder.js';
+import { pageWindows, type PageQuery, type WindowPage } from './window-pages.js';
 
 export interface WindowFilter {
   status?: WindowStatus;
@@ -246,6 +247,12 @@ export class RunStore {
     // Unwritten windows are pending: lay every record in range over the grid.
     const windows = mergeWithGrid(run, await this.storedWindows(runId, { ...filter, status: undefined }), filter);
     return filter.status === undefined ? windows : windows.filter((w) => w.status === filter.status);
+  }
+
+  /** One page of the run's windows in start order, reading a bounded number of batch items (window-pages.ts). */
+  async pageWindows(runId: string, query: PageQuery): Promise<WindowPage> {
+    const run = await this.grid(runId);
+    return run ? pageWindows(this.doc, this.tableName, runKey(runId).pk, run, query) : { windows: [] };
   }
 
   /**
