@@ -76,9 +76,17 @@ function checkArguments(name: string, spec: CommandSpec, positionals: string[], 
   // A variadic last argument ("[versions...]") takes any number.
   const max = spec.args?.some((a) => a.endsWith('...]') || a.endsWith('...>')) ? Number.POSITIVE_INFINITY : spec.args?.length ?? 0;
   if (positionals.length > max) throw new UsageError(`"${name}" takes ${max || 'no'} argument${max === 1 ? '' : 's'}, got: ${positionals.join(' ')}`);
+  if (name === 'backfill' && positionals.length === 0 && options.resume === undefined) throw new UsageError(missingArgument(name, positionals.length));
   const required = (spec.args ?? []).filter((a) => a.startsWith('<')).length;
-  if (positionals.length < required && !(name === 'backfill' && options.resume !== undefined)) throw new UsageError(`"${name}" needs an argument: ${spec.summary}`);
-  if (name === 'backfill' && positionals.length === 0 && options.resume === undefined) throw new UsageError(`"backfill" needs an argument: ${spec.summary}`);
+  if (positionals.length < required) throw new UsageError(missingArgument(name, positionals.length));
+}
+
+/** `plan needs <version>: …`: the first argument not given, by the name its help shows. */
+function missingArgument(name: string, given: number): string {
+  const spec = COMMANDS[name]!;
+  // backfill's version is optional only because --resume <runId> stands in for it.
+  const what = name === 'backfill' ? '<version> or --resume <runId>' : spec.args?.[given] ?? spec.args?.find((a) => a.startsWith('<')) ?? 'an argument';
+  return `${name} needs ${what}: ${spec.summary}`;
 }
 
 /** Parses argv against the registry: a command to run, or help text to print. */
@@ -141,7 +149,12 @@ function usageMessage(error: CommanderError, command: string | undefined): strin
     const name = /'([^']*)'/.exec(text)?.[1] ?? '';
     return `unknown command "${name}": run "hourglass help" for the list`;
   }
-  if (error.code === 'commander.missingArgument' && command) return `"${command}" needs an argument: ${COMMANDS[command]!.summary}`;
+  if (error.code === 'commander.missingArgument' && command) {
+    // "missing required argument 'version'": which of the command's arguments that is.
+    const arg = /'([^']*)'/.exec(text)?.[1];
+    const index = COMMANDS[command]!.args?.findIndex((a) => a.replace(/[<>[\].]/g, '') === arg) ?? -1;
+    return missingArgument(command, Math.max(index, 0));
+  }
   if (error.code === 'commander.unknownOption' && command) {
     const name = /'--([^'=]*)/.exec(text)?.[1];
     if (name && (name in OPTIONS || name in GLOBAL_OPTIONS)) return `option --${name} does not apply to "${command}"`;

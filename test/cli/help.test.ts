@@ -68,7 +68,7 @@ describe('version and usage errors', () => {
   });
 
   it.each([
-    [['windows'], /"windows" needs an argument/],
+    [['windows'], /^error: windows needs <runId>: list the windows of a run/],
     [['runs', '--status', 'failed'], /option --status does not apply to "runs"/],
     [['windows', RUN, '--to', 'x'], /option --to does not apply to "windows"/],
     [['windows', RUN, 'extra'], /"windows" takes 1 argument, got: RUN extra/],
