@@ -22,6 +22,9 @@ const FOOTER = [
   'Help on one command: hourglass <command> --help',
 ].join('\n');
 
+/** A command's page names the global options in one line, in the registry's order. */
+const GLOBAL_LINE = `Global options, before or after the command (hourglass --help): ${Object.values(GLOBAL_OPTIONS).map((o) => o.flags.split(' ')[0]).join(' ')}`;
+
 function optionFor(name: string, spec: { flags: string; help: string }, group?: string): Option {
   const option = new Option(spec.flags, spec.help);
   if (group) option.helpGroup(group);
@@ -45,7 +48,7 @@ function buildProgram(output: { out: string; err: string }, seen: { command?: st
       seen.command = sub.name();
     });
   program.option('-V, --version', 'print the version');
-  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionFor(name, spec));
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionFor(name, spec, 'Global options (before or after the command):'));
   for (const [name, spec] of Object.entries(COMMANDS)) if (only === undefined || name === only) addCommand(program, name, spec, seen);
   return program;
 }
@@ -53,9 +56,10 @@ function buildProgram(output: { out: string; err: string }, seen: { command?: st
 function addCommand(program: Commander, name: string, spec: CommandSpec, seen: { parsed?: ParsedArgs }): void {
   const cmd = program.command(name).description(spec.summary).allowExcessArguments(true).exitOverride();
   for (const arg of spec.args ?? []) cmd.argument(arg);
-  for (const option of spec.options ?? []) cmd.addOption(optionFor(option, OPTIONS[option]!));
-  for (const [option, optionSpec] of Object.entries(GLOBAL_OPTIONS)) cmd.addOption(optionFor(option, optionSpec, 'Global options:'));
-  cmd.addHelpText('after', `\nExample:\n  ${spec.example}`);
+  for (const option of spec.options ?? []) cmd.addOption(optionFor(option, { ...OPTIONS[option]!, ...spec.optionText?.[option] }));
+  // Taken after the command too, but described once, on the top-level help.
+  for (const [option, optionSpec] of Object.entries(GLOBAL_OPTIONS)) cmd.addOption(optionFor(option, optionSpec).hideHelp());
+  cmd.addHelpText('after', `\nExample:\n  ${spec.example}\n\n${GLOBAL_LINE}`);
   cmd.action(() => {
     const options: ParsedArgs['options'] = {};
     for (const [from, values] of [[program, program.opts()], [cmd, cmd.opts()]] as const) {

@@ -41,7 +41,7 @@ export const CLI_CASES: CliCase[] = [
   { name: 'plan without a version', args: ['plan'], says: /^error: plan needs <version>: show the windows/ },
   { name: 'backfill without a version or --resume', args: ['backfill'], says: /^error: backfill needs <version> or --resume <runId>: / },
   { name: 'throttle without --concurrency', args: ['throttle', 'corpus-run'], says: /^error: throttle needs --concurrency/ },
-  { name: 'option without its value', args: ['apply', '--to'], says: /^error: option '--to <[a-z]+>' argument missing/ },
+  { name: 'option without its value', args: ['apply', '--to'], says: /^error: option '--to <version>' argument missing/ },
   { name: '--target without config file', args: ['--target', 'prod', 'status'], says: /no hourglass.config.json/ },
   // versions
   { name: 'apply --to not a number', args: ['apply', '--to', 'abc'], says: /invalid --to "abc"/ },
