@@ -5,6 +5,7 @@
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { UsageError } from '../engine/errors.js';
 import { COMMANDS, GLOBAL_OPTIONS, OPTIONS, type CommandSpec } from './registry.js';
+import { closest } from './suggest.js';
 
 export interface ParsedArgs {
   command: string;
@@ -42,6 +43,7 @@ function buildProgram(output: { out: string; err: string }, seen: { command?: st
     .usage('[global options] <command> [args] [options]')
     .enablePositionalOptions()
     .exitOverride()
+    .showSuggestionAfterError(false) // ours is on the error line itself (usageMessage)
     .configureOutput({ writeOut: (s) => (output.out += s), writeErr: (s) => (output.err += s), outputError: () => undefined })
     .addHelpText('after', FOOTER)
     .hook('preSubcommand', (_, sub) => {
@@ -151,7 +153,8 @@ function usageMessage(error: CommanderError, command: string | undefined): strin
   const text = error.message.replace(/^error: /, '').split('\n')[0]!;
   if (error.code === 'commander.unknownCommand') {
     const name = /'([^']*)'/.exec(text)?.[1] ?? '';
-    return `unknown command "${name}": run "hourglass help" for the list`;
+    const near = closest(name, [...Object.keys(COMMANDS), 'help']);
+    return near ? `unknown command "${name}" (did you mean ${near}?)` : `unknown command "${name}": run "hourglass help" for the list`;
   }
   if (error.code === 'commander.missingArgument' && command) {
     // "missing required argument 'version'": which of the command's arguments that is.
@@ -159,9 +162,13 @@ function usageMessage(error: CommanderError, command: string | undefined): strin
     const index = COMMANDS[command]!.args?.findIndex((a) => a.replace(/[<>[\].]/g, '') === arg) ?? -1;
     return missingArgument(command, Math.max(index, 0));
   }
-  if (error.code === 'commander.unknownOption' && command) {
+  if (error.code === 'commander.unknownOption') {
     const name = /'--([^'=]*)/.exec(text)?.[1];
-    if (name && (name in OPTIONS || name in GLOBAL_OPTIONS)) return `option --${name} does not apply to "${command}"`;
+    if (name && command && (name in OPTIONS || name in GLOBAL_OPTIONS)) return `option --${name} does not apply to "${command}"`;
+    // Only what this command (or, before any command, the program) takes: never one that would then not apply.
+    const taken = command ? [...(COMMANDS[command]!.options ?? []), ...Object.keys(GLOBAL_OPTIONS), 'help'] : [...Object.keys(GLOBAL_OPTIONS), 'version', 'help'];
+    const near = name ? closest(name, taken) : undefined;
+    if (near) return `${text} (did you mean --${near}?)`;
   }
   return text;
 }

@@ -13,6 +13,8 @@ export interface CliCase {
   url?: string;
   /** A fragment the one-line message must contain. */
   says: RegExp;
+  /** With --json: the line is {"error":"<message>","exitCode":2} and `says` matches the message. */
+  json?: boolean;
 }
 
 const pw = PASSWORD;
@@ -37,6 +39,17 @@ export const CLI_CASES: CliCase[] = [
   { name: 'unknown option', args: ['status', '--frob'], says: /Unknown option '--frob'/i },
   { name: 'option of another command', args: ['status', '--dry-run'], says: /does not apply to "status"/ },
   { name: 'extra argument', args: ['status', 'extra'], says: /takes no arguments/ },
+  // did you mean (issue 20, item 8): the nearest command or option this line could take
+  { name: 'misspelt command', args: ['statsu'], says: /^error: unknown command "statsu" \(did you mean status\?\)$/ },
+  { name: 'misspelt option', args: ['apply', '--dryrun'], says: /^error: unknown option '--dryrun' \(did you mean --dry-run\?\)$/ },
+  { name: 'misspelt global option', args: ['--jsn', 'status'], says: /^error: unknown option '--jsn' \(did you mean --json\?\)$/ },
+  { name: 'misspelt run option', args: ['run', 'backfill', '--verison', '2'], says: /\(did you mean --version\?\)$/ },
+  { name: 'nothing near an unknown option', args: ['status', '--frobnicate'], says: /^error: unknown option '--frobnicate'$/ },
+  // errors honour --json: one JSON line on stderr
+  { name: '--json: misspelt command', args: ['--json', 'statsu'], json: true, says: /^unknown command "statsu" \(did you mean status\?\)$/ },
+  { name: '--json: missing argument', args: ['plan', '--json'], json: true, says: /^plan needs <version>: / },
+  { name: '--json: bad URL with a password', url: `mysql://u:${pw}@db.example/app`, args: ['--json', 'status'], json: true, says: /unknown URL scheme "mysql:"/ },
+  { name: '--json: refused by the command', args: ['cancel', 'corpus-run', '--json'], json: true, says: /^run corpus-run has ended \(succeeded\): nothing to cancel$/ },
   // a missing argument is named as the help shows it (issue 20, item 6); every command with one below
   { name: 'plan without a version', args: ['plan'], says: /^error: plan needs <version>: show the windows/ },
   { name: 'backfill without a version or --resume', args: ['backfill'], says: /^error: backfill needs <version> or --resume <runId>: / },
