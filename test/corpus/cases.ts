@@ -53,7 +53,7 @@ export const CLI_CASES: CliCase[] = [
   // a missing argument is named as the help shows it (issue 20, item 6); every command with one below
   { name: 'plan without a version', args: ['plan'], says: /^error: plan needs <version>: show the windows/ },
   { name: 'backfill without a version or --resume', args: ['backfill'], says: /^error: backfill needs <version> or --resume <runId>: / },
-  { name: 'throttle without --concurrency', args: ['throttle', 'corpus-run'], says: /^error: throttle needs --concurrency/ },
+  { name: 'throttle without --concurrency', args: ['throttle', 'corpus-run'], says: /^error: throttle needs --concurrency <n>: / },
   { name: 'option without its value', args: ['apply', '--to'], says: /^error: option '--to <version>' argument missing/ },
   { name: '--target without config file', args: ['--target', 'prod', 'status'], says: /no hourglass.config.json/ },
   // versions
