@@ -5,6 +5,7 @@
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { UsageError } from '../engine/errors.js';
 import { COMMANDS, GLOBAL_OPTIONS, OPTIONS, type CommandSpec } from './registry.js';
+import { closest } from './suggest.js';
 
 export interface ParsedArgs {
   command: string;
@@ -21,6 +22,9 @@ const FOOTER = [
   'Exit codes: 0 success, 1 the operation failed or found problems, 2 bad usage or input.',
   'Help on one command: hourglass <command> --help',
 ].join('\n');
+
+/** A command's page names the global options in one line, in the registry's order. */
+const GLOBAL_LINE = `Global options, before or after the command (hourglass --help): ${Object.values(GLOBAL_OPTIONS).map((o) => o.flags.split(' ')[0]).join(' ')}`;
 
 function optionFor(name: string, spec: { flags: string; help: string }, group?: string): Option {
   const option = new Option(spec.flags, spec.help);
@@ -39,13 +43,14 @@ function buildProgram(output: { out: string; err: string }, seen: { command?: st
     .usage('[global options] <command> [args] [options]')
     .enablePositionalOptions()
     .exitOverride()
+    .showSuggestionAfterError(false) // ours is on the error line itself (usageMessage)
     .configureOutput({ writeOut: (s) => (output.out += s), writeErr: (s) => (output.err += s), outputError: () => undefined })
     .addHelpText('after', FOOTER)
     .hook('preSubcommand', (_, sub) => {
       seen.command = sub.name();
     });
   program.option('-V, --version', 'print the version');
-  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionFor(name, spec));
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS)) program.addOption(optionFor(name, spec, 'Global options (before or after the command):'));
   for (const [name, spec] of Object.entries(COMMANDS)) if (only === undefined || name === only) addCommand(program, name, spec, seen);
   return program;
 }
@@ -53,9 +58,10 @@ function buildProgram(output: { out: string; err: string }, seen: { command?: st
 function addCommand(program: Commander, name: string, spec: CommandSpec, seen: { parsed?: ParsedArgs }): void {
   const cmd = program.command(name).description(spec.summary).allowExcessArguments(true).exitOverride();
   for (const arg of spec.args ?? []) cmd.argument(arg);
-  for (const option of spec.options ?? []) cmd.addOption(optionFor(option, OPTIONS[option]!));
-  for (const [option, optionSpec] of Object.entries(GLOBAL_OPTIONS)) cmd.addOption(optionFor(option, optionSpec, 'Global options:'));
-  cmd.addHelpText('after', `\nExample:\n  ${spec.example}`);
+  for (const option of spec.options ?? []) cmd.addOption(optionFor(option, { ...OPTIONS[option]!, ...spec.optionText?.[option] }));
+  // Taken after the command too, but described once, on the top-level help.
+  for (const [option, optionSpec] of Object.entries(GLOBAL_OPTIONS)) cmd.addOption(optionFor(option, optionSpec).hideHelp());
+  cmd.addHelpText('after', `\nExample:\n  ${spec.example}\n\n${GLOBAL_LINE}`);
   cmd.action(() => {
     const options: ParsedArgs['options'] = {};
     for (const [from, values] of [[program, program.opts()], [cmd, cmd.opts()]] as const) {
@@ -76,9 +82,17 @@ function checkArguments(name: string, spec: CommandSpec, positionals: string[], 
   // A variadic last argument ("[versions...]") takes any number.
   const max = spec.args?.some((a) => a.endsWith('...]') || a.endsWith('...>')) ? Number.POSITIVE_INFINITY : spec.args?.length ?? 0;
   if (positionals.length > max) throw new UsageError(`"${name}" takes ${max || 'no'} argument${max === 1 ? '' : 's'}, got: ${positionals.join(' ')}`);
+  if (name === 'backfill' && positionals.length === 0 && options.resume === undefined) throw new UsageError(missingArgument(name, positionals.length));
   const required = (spec.args ?? []).filter((a) => a.startsWith('<')).length;
-  if (positionals.length < required && !(name === 'backfill' && options.resume !== undefined)) throw new UsageError(`"${name}" needs an argument: ${spec.summary}`);
-  if (name === 'backfill' && positionals.length === 0 && options.resume === undefined) throw new UsageError(`"backfill" needs an argument: ${spec.summary}`);
+  if (positionals.length < required) throw new UsageError(missingArgument(name, positionals.length));
+}
+
+/** `plan needs <version>: …`: the first argument not given, by the name its help shows. */
+function missingArgument(name: string, given: number): string {
+  const spec = COMMANDS[name]!;
+  // backfill's version is optional only because --resume <runId> stands in for it.
+  const what = name === 'backfill' ? '<version> or --resume <runId>' : spec.args?.[given] ?? spec.args?.find((a) => a.startsWith('<')) ?? 'an argument';
+  return `${name} needs ${what}: ${spec.summary}`;
 }
 
 /** Parses argv against the registry: a command to run, or help text to print. */
@@ -139,12 +153,22 @@ function usageMessage(error: CommanderError, command: string | undefined): strin
   const text = error.message.replace(/^error: /, '').split('\n')[0]!;
   if (error.code === 'commander.unknownCommand') {
     const name = /'([^']*)'/.exec(text)?.[1] ?? '';
-    return `unknown command "${name}": run "hourglass help" for the list`;
+    const near = closest(name, [...Object.keys(COMMANDS), 'help']);
+    return near ? `unknown command "${name}" (did you mean ${near}?)` : `unknown command "${name}": run "hourglass help" for the list`;
   }
-  if (error.code === 'commander.missingArgument' && command) return `"${command}" needs an argument: ${COMMANDS[command]!.summary}`;
-  if (error.code === 'commander.unknownOption' && command) {
+  if (error.code === 'commander.missingArgument' && command) {
+    // "missing required argument 'version'": which of the command's arguments that is.
+    const arg = /'([^']*)'/.exec(text)?.[1];
+    const index = COMMANDS[command]!.args?.findIndex((a) => a.replace(/[<>[\].]/g, '') === arg) ?? -1;
+    return missingArgument(command, Math.max(index, 0));
+  }
+  if (error.code === 'commander.unknownOption') {
     const name = /'--([^'=]*)/.exec(text)?.[1];
-    if (name && (name in OPTIONS || name in GLOBAL_OPTIONS)) return `option --${name} does not apply to "${command}"`;
+    if (name && command && (name in OPTIONS || name in GLOBAL_OPTIONS)) return `option --${name} does not apply to "${command}"`;
+    // Only what this command (or, before any command, the program) takes: never one that would then not apply.
+    const taken = command ? [...(COMMANDS[command]!.options ?? []), ...Object.keys(GLOBAL_OPTIONS), 'help'] : [...Object.keys(GLOBAL_OPTIONS), 'version', 'help'];
+    const near = name ? closest(name, taken) : undefined;
+    if (near) return `${text} (did you mean --${near}?)`;
   }
   return text;
 }

@@ -19,6 +19,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 export async function main(argv: string[], io: CliOutput = stdio): Promise<number> {
   const verbose = argv.includes('--verbose');
+  // Until the line is parsed, --json anywhere before `--` asks for it (a bad line has errors too).
+  let json = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : undefined).includes('--json');
   let ctx: CliContext | undefined;
   try {
     const line = parseCommandLine(argv);
@@ -26,6 +28,7 @@ export async function main(argv: string[], io: CliOutput = stdio): Promise<numbe
       io.out(line.help.trimEnd());
       return 0;
     }
+    json = line.options.json === true;
     const spec = COMMANDS[line.command]!;
     const run = await spec.load();
     const pager = spec.pages && io === stdio && line.options.json !== true ? (await import('./pager.js')).openPager(io) : null;
@@ -36,15 +39,25 @@ export async function main(argv: string[], io: CliOutput = stdio): Promise<numbe
       await pager?.close();
     }
   } catch (error) {
-    return report(error, io, verbose);
+    return report(error, io, { verbose, json });
   } finally {
     if (ctx) await ctx.close().catch((error: unknown) => io.err(`warning: while closing: ${errorMessage(error)}`));
   }
 }
 
-function report(error: unknown, io: CliOutput, verbose: boolean): number {
-  const message = errorMessage(error).split('\n')[0];
+/**
+ * One line on stderr: `error: <message>`, or with --json `{"error":"<message>","exitCode":N}`
+ * (that shape is the contract: a stack trace with --verbose is for the text form only).
+ */
+function report(error: unknown, io: CliOutput, { verbose, json }: { verbose: boolean; json: boolean }): number {
+  // Redacted before it is quoted: JSON escaping must not hide a password from redact().
+  const message = redact(errorMessage(error).split('\n')[0]!);
+  const exitCode = error instanceof HourglassError ? error.exitCode : 1;
+  if (json) {
+    io.err(JSON.stringify({ error: message, exitCode }));
+    return exitCode;
+  }
   io.err(`error: ${message}`);
   if (verbose && error instanceof Error && error.stack) io.err(redact(error.stack));
-  return error instanceof HourglassError ? error.exitCode : 1;
+  return exitCode;
 }

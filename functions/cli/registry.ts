@@ -24,12 +24,13 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
 
 /** Options some commands take; a command lists the ones it takes by name. */
 export const OPTIONS: Record<string, OptionSpec> = {
-  to: { flags: '--to <value>', help: 'apply/revert: a migration version; backfill: end of the range (UTC, exclusive)' },
-  from: { flags: '--from <time>', help: 'start of the range, UTC (e.g. 2024-03-01T00:00:00Z)' },
+  // --to is a time where a range is backfilled; apply and revert give it their own (a version).
+  to: { flags: '--to <time>', help: 'end of the range, UTC, exclusive (default: the backfill file\'s to:)' },
+  from: { flags: '--from <time>', help: 'start of the range, UTC, e.g. 2024-03-01T00:00:00Z (default: the backfill file\'s from:)' },
   'dry-run': { flags: '--dry-run', help: 'show what would run, change nothing' },
-  window: { flags: '--window <size>', help: 'window size: 1h (default), 30m, 1d …' },
-  concurrency: { flags: '--concurrency <n>', help: 'windows run at once' },
-  'run-id': { flags: '--run-id <id>', help: 'the run id (default: generated)' },
+  window: { flags: '--window <size>', help: 'window size, e.g. 30m, 1h, 1d (default: the backfill file\'s window:, else 1h)' },
+  concurrency: { flags: '--concurrency <n>', help: 'statements run at once, each one window or a group of adjacent ones (1…64, default 4)' },
+  'run-id': { flags: '--run-id <id>', help: 'the new run\'s id (default: generated from the version and the time)' },
   resume: { flags: '--resume <runId>', help: 'continue a run: every window not yet done' },
   lateness: { flags: '--lateness <size>', help: 'how long after the cut-over the last window waits for late rows' },
   'fail-windows': { flags: '--fail-windows <n>', help: 'drill: every Nth window fails its first attempt' },
@@ -59,6 +60,8 @@ export interface CommandSpec {
   /** commander argument syntax: "<runId>" required, "[version]" optional. */
   args?: string[];
   options?: string[];
+  /** Where an option means something else for this command: its own flags (same long name) or help. */
+  optionText?: Record<string, Partial<OptionSpec>>;
   example: string;
   /** A long listing: paged on a terminal (never with --json or when piped). */
   pages?: boolean;
@@ -93,12 +96,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
   apply: {
     summary: 'apply pending migrations in order [--to N] [--dry-run]',
     options: ['to', 'dry-run'],
+    optionText: { to: { flags: '--to <version>', help: 'apply up to and including this migration version (default: every pending one)' } },
     example: 'hourglass apply --to 3 --dry-run',
     load: async () => (await import('./commands/migrate.js')).applyCommand,
   },
   revert: {
     summary: 'run down migrations down to (not including) --to N; default the last one',
     options: ['to'],
+    optionText: { to: { flags: '--to <version>', help: 'revert every applied migration after this version, keeping it (0: all; default: only the last)' } },
     example: 'hourglass revert --to 2',
     load: async () => (await import('./commands/migrate.js')).revertCommand,
   },
@@ -120,6 +125,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'show the windows a backfill would run, with warnings',
     args: ['<version>'],
     options: ['from', 'to', 'window', 'run-id'],
+    optionText: { 'run-id': { help: 'ignored: plan writes no run' } },
     example: 'hourglass plan 3 --from 2024-03-01T00:00:00Z --to 2024-03-02T00:00:00Z',
     load: async () => (await import('./commands/backfill.js')).planCommand,
   },
@@ -134,6 +140,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 're-run only the failed windows of a run: retry <runId>',
     args: ['<runId>'],
     options: ['concurrency', 'lateness', 'function-timeout', 'statement-target'],
+    optionText: { concurrency: { help: 'statements run at once, each one window or a group of adjacent ones (1…64, default: the run\'s)' } },
     example: 'hourglass retry 3-20240301-ab12cd',
     load: async () => (await import('./commands/backfill.js')).retryCommand,
   },
@@ -167,6 +174,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'change how many statements of a run run at once (each one window or a group of adjacent ones), mid-run',
     args: ['<runId>'],
     options: ['concurrency'],
+    optionText: { concurrency: { help: 'the run\'s new limit: how many of its statements run at once (1…64)' } },
     example: 'hourglass throttle 3-20240301-ab12cd --concurrency 2',
     load: async () => (await import('./commands/valve.js')).throttleCommand,
   },
@@ -186,6 +194,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
   verify: {
     summary: 'compare the live schema with what the migrations produce',
     options: ['repair-sql', 'write', 'run-id'],
+    optionText: { 'run-id': { help: 'also check this backfill run: each window\'s rows written against its source count' } },
     example: 'hourglass verify --repair-sql > repair.sql',
     load: async () => (await import('./commands/verify.js')).verifyCommand,
   },
@@ -193,6 +202,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'run the state machine locally: run <apply|backfill|retry|resume|verify|revert> [--deployed: the cdk.out bundles in a Lambda-like host]',
     args: ['<action>'],
     options: ['from', 'to', 'window', 'concurrency', 'run-id', 'version', 'remote', 'deployed', 'order', 'verify', 'function-timeout', 'statement-target', 'lateness'],
+    optionText: {
+      to: { help: 'backfill: end of the range, UTC, exclusive (default: the backfill file\'s to:)' },
+      from: { help: 'backfill: start of the range, UTC (default: the backfill file\'s from:)' },
+      version: { help: 'backfill: the migration whose backfill runs (required)' },
+      'run-id': { help: 'retry, resume: the run to continue (required); backfill: the new run\'s id (default: generated)' },
+    },
     example: 'hourglass run backfill --version 3 --concurrency 8\n  hourglass run backfill --version 3 --deployed\n  hourglass run resume --run-id <runId>',
     load: async () => (await import('./commands/run.js')).runCommand,
   },

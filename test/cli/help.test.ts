@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../functions/cli/state.js';
-import { COMMANDS } from '../../functions/cli/registry.js';
+import { COMMANDS, GLOBAL_OPTIONS } from '../../functions/cli/registry.js';
 import { planWindows } from '../../functions/engine/backfill/windows.js';
 import { BIN, hourglass } from '../corpus/cli.js';
 
@@ -15,6 +15,7 @@ const HOUR = 3_600_000;
 const dir = mkdtempSync(join(tmpdir(), 'hourglass-cli-help-'));
 const state = join(dir, 'state');
 const RUN = 'help-run-1';
+const GLOBAL_FLAGS = Object.values(GLOBAL_OPTIONS).map((o) => o.flags.split(' ')[0]!);
 
 beforeAll(async () => {
   const store = await openStateStore(state);
@@ -37,7 +38,9 @@ describe('per-command help', () => {
     expect(r.stdout).toContain(`Usage: hourglass ${name}`);
     for (const arg of COMMANDS[name]!.args ?? []) expect(r.stdout).toContain(arg);
     for (const option of COMMANDS[name]!.options ?? []) expect(r.stdout).toContain(`--${option}`);
-    expect(r.stdout).toContain('Global options:');
+    // The global options are described once, on the top-level help; here one line names them.
+    for (const spec of Object.values(GLOBAL_OPTIONS)) expect(r.stdout).not.toMatch(new RegExp(`^\\s+${spec.flags}`, 'm'));
+    expect(r.stdout.match(/^Global options.*$/gm)).toEqual([`Global options, before or after the command (hourglass --help): ${GLOBAL_FLAGS.join(' ')}`]);
     expect(r.stdout).toContain(`Example:\n  ${COMMANDS[name]!.example.split('\n')[0]}`);
   });
 
@@ -51,6 +54,45 @@ describe('per-command help', () => {
     const r = await hourglass(['--help']);
     expect(r.code).toBe(0);
     for (const name of Object.keys(COMMANDS)) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('the top-level help describes the global options once, in the registry\'s order', async () => {
+    const r = await hourglass(['--help']);
+    const block = r.stdout.slice(r.stdout.indexOf('Global options'), r.stdout.indexOf('Commands:'));
+    const described = [...block.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]);
+    expect(described).toEqual(GLOBAL_FLAGS);
+    for (const flag of GLOBAL_FLAGS) expect(r.stdout.split(`  ${flag} `)).toHaveLength(2);
+  });
+});
+
+/** The help line of one option on one command's page (commander wraps long lines: joined again). */
+async function optionHelp(command: string, flag: string): Promise<string> {
+  const r = await hourglass([command, '--help']);
+  const lines = r.stdout.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(`  ${flag} `));
+  expect(at, `${command} --help has ${flag}`).toBeGreaterThanOrEqual(0);
+  const rest = lines.slice(at + 1);
+  const end = rest.findIndex((l) => !/^ {6,}\S/.test(l));
+  return [lines[at]!, ...rest.slice(0, end)].map((l) => l.trim()).join(' ').replace(/\s+/g, ' ');
+}
+
+describe('option help says what the option does on that command (issue 20, item 7)', () => {
+  it.each([
+    ['apply', '--to', /^--to <version> apply up to and including this migration version/],
+    ['revert', '--to', /^--to <version> revert every applied migration after this version, keeping it/],
+    ['plan', '--to', /^--to <time> end of the range, UTC, exclusive/],
+    ['backfill', '--to', /^--to <time> end of the range, UTC, exclusive/],
+    ['verify', '--run-id', /^--run-id <id> also check this backfill run: each window's rows written against its source count/],
+    ['backfill', '--run-id', /^--run-id <id> the new run's id \(default: generated/],
+    ['throttle', '--concurrency', /^--concurrency <n> the run's new limit: how many of its statements run at once/],
+  ])('%s %s', async (command, flag, says) => {
+    expect(await optionHelp(command, flag)).toMatch(says);
+  });
+
+  it('throttle\'s page speaks of statements, not windows run at once', async () => {
+    const r = await hourglass(['throttle', '--help']);
+    expect(r.stdout).toMatch(/statements/);
+    expect(r.stdout).not.toMatch(/\bwindows\b/);
   });
 });
 
@@ -68,7 +110,7 @@ describe('version and usage errors', () => {
   });
 
   it.each([
-    [['windows'], /"windows" needs an argument/],
+    [['windows'], /^error: windows needs <runId>: list the windows of a run/],
     [['runs', '--status', 'failed'], /option --status does not apply to "runs"/],
     [['windows', RUN, '--to', 'x'], /option --to does not apply to "windows"/],
     [['windows', RUN, 'extra'], /"windows" takes 1 argument, got: RUN extra/],

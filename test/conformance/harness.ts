@@ -134,13 +134,25 @@ export function expectExit(result: CliResult, code: number): void {
   expect(result.code, describeRun(result)).toBe(code);
 }
 
-/** Bad input: exit 2, nothing on stdout, exactly one line on stderr, `error: …`. */
+/** The message of an error line: `error: …`, or with --json `{"error":"…","exitCode":N}` (its exit code checked too). */
+export function errorLineMessage(result: CliResult, line: string): string {
+  if (!result.args.includes('--json')) {
+    expect(line, describeRun(result)).toMatch(/^error: /);
+    return line.slice('error: '.length);
+  }
+  const parsed = JSON.parse(line) as { error: string; exitCode: number };
+  expect(Object.keys(parsed), describeRun(result)).toEqual(['error', 'exitCode']);
+  expect(parsed.exitCode, describeRun(result)).toBe(result.code);
+  return parsed.error;
+}
+
+/** Bad input: exit 2, nothing on stdout, exactly one line on stderr, `error: …` (JSON with --json). */
 export function expectUsageError(result: CliResult, mentions: string | RegExp): void {
   expectExit(result, 2);
   expect(result.stdout, describeRun(result)).toBe('');
   const lines = result.stderr.trimEnd().split('\n');
   expect(lines, describeRun(result)).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  if (typeof mentions === 'string') expect(lines[0]).toContain(mentions);
-  else expect(lines[0]).toMatch(mentions);
+  const message = errorLineMessage(result, lines[0]!);
+  if (typeof mentions === 'string') expect(message).toContain(mentions);
+  else expect(message).toMatch(mentions);
 }

@@ -1,4 +1,4 @@
-// The bad-input corpus (issue 6): every case gets one clear line on stderr, exit code 2,
+// The bad-input corpus (issue 6): every case gets one clear line on stderr (JSON with --json), exit code 2,
 // no password in any output, and leaves the target and the state store exactly as they were.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,8 +60,13 @@ describe('bad input on the command line', () => {
       const lines = result.stderr.trim().split('\n');
       expect(result.code, result.stderr).toBe(2);
       expect(lines, result.stderr).toHaveLength(1);
-      expect(lines[0]).toMatch(/^error: /);
-      expect(lines[0]).toMatch(c.says);
+      if (c.json) {
+        // exactly the issue's shape, nothing more
+        expect(JSON.parse(lines[0]!)).toEqual({ error: expect.stringMatching(c.says), exitCode: 2 });
+      } else {
+        expect(lines[0]).toMatch(/^error: /);
+        expect(lines[0]).toMatch(c.says);
+      }
       expect(result.stdout).toBe('');
       expect(result.stderr + result.stdout).not.toContain(PASSWORD);
       expect(await snapshot(url, state)).toEqual(before);

@@ -1,5 +1,7 @@
 // The bad-input corpus: every case must end in one clear line, exit 2, and no change.
 // `mig` names a migrations folder built in the test (see folders in bad-input.test.ts).
+import { COMMANDS } from '../../functions/cli/registry.js';
+
 export const PASSWORD = 'Sup3rS3cretPw';
 
 export interface CliCase {
@@ -11,6 +13,8 @@ export interface CliCase {
   url?: string;
   /** A fragment the one-line message must contain. */
   says: RegExp;
+  /** With --json: the line is {"error":"<message>","exitCode":2} and `says` matches the message. */
+  json?: boolean;
 }
 
 const pw = PASSWORD;
@@ -35,6 +39,22 @@ export const CLI_CASES: CliCase[] = [
   { name: 'unknown option', args: ['status', '--frob'], says: /Unknown option '--frob'/i },
   { name: 'option of another command', args: ['status', '--dry-run'], says: /does not apply to "status"/ },
   { name: 'extra argument', args: ['status', 'extra'], says: /takes no arguments/ },
+  // did you mean (issue 20, item 8): the nearest command or option this line could take
+  { name: 'misspelt command', args: ['statsu'], says: /^error: unknown command "statsu" \(did you mean status\?\)$/ },
+  { name: 'misspelt option', args: ['apply', '--dryrun'], says: /^error: unknown option '--dryrun' \(did you mean --dry-run\?\)$/ },
+  { name: 'misspelt global option', args: ['--jsn', 'status'], says: /^error: unknown option '--jsn' \(did you mean --json\?\)$/ },
+  { name: 'misspelt run option', args: ['run', 'backfill', '--verison', '2'], says: /\(did you mean --version\?\)$/ },
+  { name: 'nothing near an unknown option', args: ['status', '--frobnicate'], says: /^error: unknown option '--frobnicate'$/ },
+  // errors honour --json: one JSON line on stderr
+  { name: '--json: misspelt command', args: ['--json', 'statsu'], json: true, says: /^unknown command "statsu" \(did you mean status\?\)$/ },
+  { name: '--json: missing argument', args: ['plan', '--json'], json: true, says: /^plan needs <version>: / },
+  { name: '--json: bad URL with a password', url: `mysql://u:${pw}@db.example/app`, args: ['--json', 'status'], json: true, says: /unknown URL scheme "mysql:"/ },
+  { name: '--json: refused by the command', args: ['cancel', 'corpus-run', '--json'], json: true, says: /^run corpus-run has ended \(succeeded\): nothing to cancel$/ },
+  // a missing argument is named as the help shows it (issue 20, item 6); every command with one below
+  { name: 'plan without a version', args: ['plan'], says: /^error: plan needs <version>: show the windows/ },
+  { name: 'backfill without a version or --resume', args: ['backfill'], says: /^error: backfill needs <version> or --resume <runId>: / },
+  { name: 'throttle without --concurrency', args: ['throttle', 'corpus-run'], says: /^error: throttle needs --concurrency <n>: / },
+  { name: 'option without its value', args: ['apply', '--to'], says: /^error: option '--to <version>' argument missing/ },
   { name: '--target without config file', args: ['--target', 'prod', 'status'], says: /no hourglass.config.json/ },
   // versions
   { name: 'apply --to not a number', args: ['apply', '--to', 'abc'], says: /invalid --to "abc"/ },
@@ -80,9 +100,10 @@ export const CLI_CASES: CliCase[] = [
   { name: 'unknown backfill header', mig: 'badheader', args: ['backfill', '2'], says: /unknown backfill header "windoww"/ },
   // state-machine inputs through `run`
   { name: 'run: unknown action', args: ['run', 'destroy'], says: /"action" must be one of/ },
-  { name: 'run: backfill without version', args: ['run', 'backfill'], says: /"version" is required/ },
-  { name: 'run: retry without run id', args: ['run', 'retry'], says: /"runId" is required/ },
-  { name: 'run: resume without run id', args: ['run', 'resume'], says: /"runId" is required for resume/ },
+  // a missing option is named as typed (--version, --run-id), not as the run input's field
+  { name: 'run: backfill without version', args: ['run', 'backfill'], says: /^error: --version is required for run backfill: the migration/ },
+  { name: 'run: retry without run id', args: ['run', 'retry'], says: /^error: --run-id is required for run retry/ },
+  { name: 'run: resume without run id', args: ['run', 'resume'], says: /^error: --run-id is required for run resume/ },
   { name: 'run: resume of an unknown run', args: ['run', 'resume', '--run-id', 'no-such-run'], says: /unknown run "no-such-run"/ },
   { name: 'run: concurrency zero', args: ['run', 'apply', '--concurrency', '0'], says: /"concurrency" must be/ },
   { name: 'backfill: statement target without a unit', args: ['backfill', '2', '--statement-target', '3'], says: /invalid --statement-target "3"/ },
@@ -103,6 +124,13 @@ export const CLI_CASES: CliCase[] = [
   { name: 'completion: unknown shell', args: ['completion', 'fish'], says: /unsupported shell "fish": expected bash or zsh/ },
   { name: 'cancel: run id with SQL in it', args: ['cancel', "x';DROP TABLE dst;--"], says: /run id/ },
 ];
+
+// Every command with a required argument, run without it: the message names that argument.
+for (const [command, spec] of Object.entries(COMMANDS)) {
+  const arg = spec.args?.find((a) => a.startsWith('<'));
+  if (!arg || command === 'plan') continue;
+  CLI_CASES.push({ name: `${command} without ${arg}`, args: [command], says: new RegExp(`^error: ${command} needs ${arg}: `) });
+}
 
 /** Execution inputs and POST /runs bodies (one validator serves both). */
 export const INPUT_CASES: { name: string; input: unknown; says: RegExp }[] = [

@@ -47,8 +47,17 @@ async function deployedBinding(ctx: CliContext, state: StateHandle, targetName: 
   return { definition: stack.host.definition, env: localEnvironment(state, {}), taskHandlers: stack.host.taskHandlers, close: () => stack.close() };
 }
 
+/** The option each action cannot go without, named as typed (the run input's "version" is --version here). */
+const REQUIRED: Record<string, { flag: string; what: string }> = {
+  backfill: { flag: 'version', what: 'the migration whose backfill runs, e.g. --version 3' },
+  retry: { flag: 'run-id', what: 'the run whose failed windows re-run' },
+  resume: { flag: 'run-id', what: 'the run to continue' },
+};
+
 export function runInputFromArgs(ctx: CliContext, targetName: string): RunInput {
   const o = ctx.args.options;
+  const required = Object.hasOwn(REQUIRED, String(ctx.args.positionals[0])) ? REQUIRED[ctx.args.positionals[0]!]! : undefined;
+  if (required && o[required.flag] === undefined) throw new UsageError(`--${required.flag} is required for run ${ctx.args.positionals[0]}: ${required.what}`);
   const raw: Record<string, unknown> = { action: ctx.args.positionals[0], target: targetName };
   const version = integerArg(o.version, '--version');
   if (version !== undefined) raw.version = version;

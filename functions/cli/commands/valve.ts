@@ -33,7 +33,7 @@ export const pauseCommand = (ctx: CliContext) => change(ctx, { paused: true });
 export const unpauseCommand = (ctx: CliContext) => change(ctx, { paused: false });
 export async function throttleCommand(ctx: CliContext): Promise<number> {
   const concurrency = integerArg(ctx.args.options.concurrency, '--concurrency', { min: 1, max: MAX_CONCURRENCY });
-  if (concurrency === undefined) throw new UsageError('throttle needs --concurrency N');
+  if (concurrency === undefined) throw new UsageError('throttle needs --concurrency <n>: how many of the run\'s statements may run at once from now on (1…64)');
   return change(ctx, { concurrency });
 }
 

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeRun, jsonOf, type CliResult } from '../cli.js';
-import { expectExit, expectNoSecrets, expectUsageError } from '../harness.js';
+import { errorLineMessage, expectExit, expectNoSecrets, expectUsageError } from '../harness.js';
 import { tableMigrations, type StatusJson } from '../fixtures.js';
 import { expectStatusShape } from './apply.js';
 import type { Conformance } from '../suite.js';
@@ -40,7 +40,7 @@ export function defineCliCases({ harness: h, newTarget }: Conformance): void {
           expectNoSecrets(result, [password, encodeURIComponent(password)]);
           expect(result.stdout, `${what}: ${describeRun(result)}`).toBe('');
           const [first, ...rest] = result.stderr.trimEnd().split('\n');
-          expect(first, `${what}: ${describeRun(result)}`).toMatch(/^error: cannot connect to .*\*\*\*/);
+          expect(errorLineMessage(result, first!), `${what}: ${describeRun(result)}`).toMatch(/^cannot connect to .*\*\*\*/);
           if (!args.includes('--verbose')) expect(rest, describeRun(result)).toEqual([]);
         }
       }
