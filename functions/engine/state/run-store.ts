@@ -5,17 +5,18 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UsageError, shortError } from '../errors.js';
 import { redact } from '../redact.js';
-import { BATCH_SK_PREFIX, RUNS_GSI_PK, STATE_FORMAT, TABLE_KEYS, assertRunId, runKey, runsIndexSortKey, toIso } from './keys.js';
+import { RUNS_GSI_PK, STATE_FORMAT, TABLE_KEYS, assertRunId, runKey, runsIndexSortKey, toIso } from './keys.js';
 import { RUN_STATUSES, emptyCounts, toRunRecord } from './records.js';
 import type { NewRun, PlannedWindow, RunRecord, RunStatus, RunValve, WindowRecord, WindowStatus } from './records.js';
 import { batchPut, batchItems } from './window-plan.js';
 import { gridWindows } from '../backfill/windows.js';
 import { parseWindowSize } from '../backfill/duration.js';
 import { CountBuffer, type CountSink } from './count-buffer.js';
-import { BatchItems, toWindowRecord, type StoredWindows, type WindowRef } from './batch-items.js';
+import { BatchItems, type WindowRef } from './batch-items.js';
 import { claimWindows, completeWindows, failWindows, releaseWindows, renewWindowLeases, type ClaimOptions, type ClaimableStatus, type Transitions, type WindowResult } from './window-transitions.js';
 import type { LeaseHolder } from './lease-holder.js';
 import { pageWindows, type PageQuery, type WindowPage } from './window-pages.js';
+import { storedWindows } from './stored-windows.js';
 
 export interface WindowFilter {
   status?: WindowStatus;
@@ -255,48 +256,8 @@ export class RunStore {
     return run ? pageWindows(this.doc, this.tableName, runKey(runId).pk, run, query) : { windows: [] };
   }
 
-  /**
-   * The window records in the filter's range: one GetItem for a batch, else one Query of the
-   * run's batch items. Records of the status filtered; unwritten windows are not among them.
-   */
-  private async storedWindows(runId: string, filter: WindowFilter): Promise<WindowRecord[]> {
-    const items: { batch: number; w: StoredWindows }[] = [];
-    if (filter.batch !== undefined) {
-      const w = await this.items.read(runId, filter.batch);
-      if (w) items.push({ batch: filter.batch, w });
-    } else {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const out = await this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(#sk, :bat)',
-            ExpressionAttributeNames: { '#sk': 'sk' },
-            ExpressionAttributeValues: { ':pk': runKey(runId).pk, ':bat': BATCH_SK_PREFIX },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          const batch = item.batch as number;
-          const w = (item.w ?? {}) as StoredWindows;
-          this.items.remember(runId, batch, w);
-          items.push({ batch, w });
-        }
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
-    }
-    const first = filter.starts ? toIso(filter.starts.first) : undefined;
-    const last = filter.starts ? toIso(filter.starts.last) : undefined;
-    const windows: WindowRecord[] = [];
-    for (const { batch, w } of items) {
-      for (const start of Object.keys(w).sort()) {
-        if ((first !== undefined && start < first) || (last !== undefined && start > last)) continue;
-        const record = toWindowRecord(runId, batch, start, w[start]!);
-        if (filter.status === undefined || record.status === filter.status) windows.push(record);
-      }
-    }
-    return windows.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  private storedWindows(runId: string, filter: WindowFilter): Promise<WindowRecord[]> {
+    return storedWindows(this.doc, this.tableName, this.items, runId, filter);
   }
 
   /**
