@@ -3,10 +3,11 @@
 // its windows (--windows) and prints one window's statements with their bound parameters apart
 // (--sql <start>); it writes nothing. Real engines: chdb and embedded PostgreSQL.
 import type { Client as PgClient } from 'pg';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../corpus/snapshot.js';
 import { fixtureWorkspace, type EngineName } from '../backfill/fixture-migrations.js';
-import { HOUR, cli, cliJson, facts, inRanges, iso, postgresForFile, withTarget, type Workspace } from '../backfill/support.js';
+import { HOUR, cli, cliJson, facts, inRanges, iso, postgresForFile, tempDir, withTarget, type Workspace } from '../backfill/support.js';
 
 const pg = postgresForFile();
 const engines: Array<[EngineName, string]> = [['clickhouse', 'ClickHouse'], ['postgres', 'PostgreSQL']];
@@ -160,5 +161,22 @@ describe('ClickHouse strategies under --sql', () => {
     const run = await cli(ws, ['backfill', '2', '--from', iso(W), '--to', iso(W + HOUR), '--run-id', 'replace-after-sql']);
     expect(run.code, run.stderr).toBe(0);
     expect(await facts(ws.url, 'dst')).toEqual(await facts(ws.url, 'src', inRanges('clickhouse', [[W, W + HOUR]])));
+  }, 120_000);
+});
+
+describe('TimescaleDB (pglite) under --sql', () => {
+  it('refresh: one CALL over the window, outside a transaction, the view and bounds bound', async () => {
+    const root = tempDir('plan-ts');
+    const ws = { url: `pglite:${join(root, 'db')}`, migrations: resolve('migrations/timescale'), state: join(root, 'state') };
+    expect((await cli(ws, ['apply'])).code).toBe(0);
+    const { json } = await plan(ws, ['--sql', iso(W)]);
+    expect(json.sql).toEqual({
+      start: iso(W), end: iso(W + HOUR), transaction: false,
+      statements: [{
+        sql: 'CALL refresh_continuous_aggregate($1::regclass, $2::timestamptz, $3::timestamptz)',
+        params: { $1: '"metric_stats_hourly"', $2: iso(W), $3: iso(W + HOUR) },
+        note: 'outside any transaction (TimescaleDB refuses one)',
+      }],
+    });
   }, 120_000);
 });
