@@ -3,7 +3,9 @@
 // its windows (--windows) and prints one window's statements with their bound parameters apart
 // (--sql <start>); it writes nothing. Real engines: chdb and embedded PostgreSQL.
 import type { Client as PgClient } from 'pg';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { snapshot } from '../corpus/snapshot.js';
 import { fixtureWorkspace, type EngineName } from '../backfill/fixture-migrations.js';
@@ -31,6 +33,8 @@ async function plan(ws: Workspace, args: string[]): Promise<{ stderr: string; js
 }
 
 const W = Date.parse('2024-03-01T05:00:00Z');
+/** The CLI's working directory (support.ts runs it in the repository). */
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 describe.each(engines)('%s', (engine, label) => {
   const database = async (name: string) => (engine === 'postgres' ? pg.createDatabase(`${name}_${engine}`) : undefined);
@@ -54,6 +58,14 @@ describe.each(engines)('%s', (engine, label) => {
     const warning = 'target table dst does not exist, though migration 2 (target), which creates it, is applied: dropped since? Every window would fail until it is back';
     expect(stderr).toContain(`warning: ${warning}\n`);
     expect(json.warnings).toContain(warning);
+    // Dropped by a later migration (as the demo's 0005 retires traces_new): that migration is named.
+    await withTarget(ws.url, (d) => d.exec(engine === 'clickhouse' ? "CREATE TABLE dst (id UInt64, ts DateTime64(3, 'UTC'), v String) ENGINE = MergeTree ORDER BY ts" : 'CREATE TABLE dst (id bigint, ts timestamptz, v text)'));
+    writeFileSync(join(ws.migrations, '0003_retire_dst.up.sql'), 'DROP TABLE dst;\n');
+    expect((await cli(ws, ['apply'])).code).toBe(0);
+    const retired = await plan(ws, []);
+    const named = 'target table dst does not exist: migration 3 (retire_dst), applied, drops or renames it, so every window would fail';
+    expect(retired.stderr).toContain(`warning: ${named}\n`);
+    expect(retired.json.warnings).toContain(named);
   }, 120_000);
 
   it(`${label}: a run of the version that already succeeded is a warning naming it`, async () => {
@@ -71,6 +83,12 @@ describe.each(engines)('%s', (engine, label) => {
     const warning = 'run plan-done of this version already succeeded, over 2024-03-01T05:00:00.000Z … 2024-03-01T07:00:00.000Z: a new backfill would redo those windows';
     expect(stderr).toContain(`warning: ${warning}\n`);
     expect(json.warnings).toContain(warning);
+    if (engine === 'clickhouse') {
+      // The run recorded its path as given: the same directory by a relative path is the same target.
+      const relativeUrl = `chdb:${relative(REPO, ws.url.slice('chdb:'.length))}`;
+      expect(relativeUrl).toMatch(/^chdb:\.\./);
+      expect((await cliJson<PlanJson>({ ...ws, url: relativeUrl }, ['plan', '2'])).json.warnings).toContain(warning);
+    }
   }, 180_000);
 
   it(`${label}: --windows lists every window, start and end, partial first one included`, async () => {

@@ -8,6 +8,7 @@ import { loadDefinition, prepareRun } from '../../engine/backfill/plan.js';
 import { runsInTransaction, succeededRunWarning, succeededRuns, windowAt, windowStatements, type ShownStatement } from '../../engine/backfill/plan-checks.js';
 import { gridWindows } from '../../engine/backfill/windows.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
+import { isSameTarget } from '../../engine/target-url.js';
 import type { CliContext } from '../context.js';
 import { partialFirstWindow, timeArg, versionArg } from './backfill.js';
 
@@ -30,7 +31,7 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   const span = sqlAt && windowAt(sqlAt, p.from, p.to, p.def.windowMs, p.batchSize);
   const statements = span ? await windowStatements(driver, p.def, version, span) : undefined;
   // No state yet: no runs, and nothing created to find that out.
-  const done = ctx.stateMissing() ? [] : await succeededRuns((await ctx.openState()).runs, version, driver.display);
+  const done = ctx.stateMissing() ? [] : await succeededRuns((await ctx.openState()).runs, version, (recorded) => isSameTarget(recorded, ctx.target));
   const warnings = [...p.warnings, ...[succeededRunWarning(done)].filter((w) => w !== undefined)];
   const list = ctx.args.options.windows === true ? gridWindows(p.from, p.to, p.def.windowMs, p.batchSize) : undefined;
   const transaction = runsInTransaction(driver, p.def);

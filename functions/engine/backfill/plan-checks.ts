@@ -5,7 +5,8 @@ import type { BoundStatement } from '../drivers/backfill-dialect.js';
 import { backfillDialect } from '../drivers/backfill-dialect.js';
 import type { Driver, Engine, TrackingRow } from '../drivers/driver.js';
 import { UsageError } from '../errors.js';
-import { parseCreateTable, parseMaterializedView } from '../lint/ddl.js';
+import { parseMaterializedView } from '../lint/ddl.js';
+import { applyStatement, type Schema } from '../lint/schema.js';
 import type { Migration, MigrationSet } from '../migrations/set.js';
 import { parseStatements } from '../sql/statements.js';
 import type { RunRecord } from '../state/records.js';
@@ -14,30 +15,51 @@ import type { BackfillDefinition } from './definition.js';
 import { STRATEGIES, windowKey } from './strategies/index.js';
 import { floorToGrid, gridWindows } from './windows.js';
 
-/** The first migration whose up SQL creates `table` (a table or a materialized view); TypeScript ones cannot be read without running them. */
-export function creatingMigration(set: MigrationSet, engine: Engine, table: string): Migration | undefined {
-  const name = table.split('.').pop();
-  return set.migrations.find((m) => m.upSql !== undefined && parseStatements(m.upSql, engine).some((s) => (parseCreateTable(s.code) ?? parseMaterializedView(s.code))?.name === name));
+/**
+ * Which migrations make and unmake `table`, from their up SQL replayed as lint does (CREATE,
+ * RENAME, EXCHANGE, DROP): the first that creates it, and the last that removes it for good.
+ * TypeScript migrations cannot be read without running them.
+ */
+export function targetHistory(set: MigrationSet, engine: Engine, table: string): { createdBy?: Migration; removedBy?: Migration } {
+  const name = table.split('.').pop()!;
+  const schema: Schema = new Map();
+  const history: { createdBy?: Migration; removedBy?: Migration } = {};
+  for (const m of set.migrations) {
+    const before = schema.has(name);
+    for (const s of m.upSql === undefined ? [] : parseStatements(m.upSql, engine)) {
+      // A ClickHouse materialized view with its own storage is a table the replay does not keep.
+      const view = parseMaterializedView(s.code);
+      if (view && view.to === undefined && !schema.has(view.name)) schema.set(view.name, { columns: null, sortingKey: [] });
+      else applyStatement(schema, s.code);
+    }
+    const after = schema.has(name);
+    if (!before && after) {
+      history.createdBy ??= m;
+      delete history.removedBy;
+    }
+    if (before && !after) history.removedBy = m;
+  }
+  return history;
 }
 
 /** A warning when the backfill's target is not there: a backfill would fail every window. */
 export async function missingTargetWarning(driver: Driver, set: MigrationSet, def: BackfillDefinition, tracking: TrackingRow[]): Promise<string | undefined> {
   if (await backfillDialect(driver).tableExists(driver, def.target)) return undefined;
-  const creator = creatingMigration(set, driver.engine, def.target);
-  if (!creator) return `target table ${def.target} does not exist: hourglass apply first (no migration here creates it)`;
-  const label = `migration ${creator.version} (${creator.name})`;
-  if (tracking.find((row) => row.version === creator.version)?.status === 'applied') {
-    return `target table ${def.target} does not exist, though ${label}, which creates it, is applied: dropped since? Every window would fail until it is back`;
-  }
-  return `target table ${def.target} does not exist yet: ${label} creates it (hourglass apply --to ${creator.version} first)`;
+  const { createdBy, removedBy } = targetHistory(set, driver.engine, def.target);
+  const applied = (m: Migration) => tracking.find((row) => row.version === m.version)?.status === 'applied';
+  const label = (m: Migration) => `migration ${m.version} (${m.name})`;
+  if (removedBy && applied(removedBy)) return `target table ${def.target} does not exist: ${label(removedBy)}, applied, drops or renames it, so every window would fail`;
+  if (!createdBy) return `target table ${def.target} does not exist: hourglass apply first (no migration here creates it)`;
+  if (applied(createdBy)) return `target table ${def.target} does not exist, though ${label(createdBy)}, which creates it, is applied: dropped since? Every window would fail until it is back`;
+  return `target table ${def.target} does not exist yet: ${label(createdBy)} creates it (hourglass apply --to ${createdBy.version} first)`;
 }
 
 /** Runs listed to find an earlier success: the store lists the newest first, at most this many. */
 const RUNS_LOOKED_AT = 1000;
 
-/** Succeeded runs of `version` on this target (by its display URL), newest first. */
-export async function succeededRuns(runs: RunStore, version: number, target: string): Promise<RunRecord[]> {
-  return (await runs.listRuns(RUNS_LOOKED_AT)).filter((r) => r.migrationVersion === version && r.status === 'succeeded' && r.target === target);
+/** Succeeded runs of `version` on this target (`isTarget` of the run's recorded display URL), newest first. */
+export async function succeededRuns(runs: RunStore, version: number, isTarget: (recorded: string) => boolean): Promise<RunRecord[]> {
+  return (await runs.listRuns(RUNS_LOOKED_AT)).filter((r) => r.migrationVersion === version && r.status === 'succeeded' && isTarget(r.target));
 }
 
 export function succeededRunWarning(done: RunRecord[]): string | undefined {
