@@ -52,6 +52,8 @@ export const OPTIONS: Record<string, OptionSpec> = {
   by: { flags: '--by <name>', help: 'who, as recorded (default: the OS user@host)' },
   backfill: { flags: '--backfill', help: 'also write a backfill file' },
   engine: { flags: '--engine <engine>', help: 'clickhouse or postgres (default: the target\'s engine)' },
+  windows: { flags: '--windows', help: 'also list every window it would run: start and end (--json: windowList)' },
+  sql: { flags: '--sql <window>', help: 'print the statements the window starting at this UTC time would run (e.g. 2024-03-01T05:00:00Z), each with its bound parameters apart' },
   verify: { flags: '--verify <mode>', help: "what Verify's result does to the outcome: require (default), warn, skip" },
 };
 
@@ -122,12 +124,12 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: async () => (await import('./commands/tracking.js')).repairCommand,
   },
   plan: {
-    summary: 'show the windows a backfill would run, with warnings',
+    summary: 'what a backfill would run, writing nothing: range, window count, warnings; --windows lists them, --sql <start> prints one window\'s SQL',
     args: ['<version>'],
-    options: ['from', 'to', 'window', 'run-id'],
+    options: ['from', 'to', 'window', 'run-id', 'windows', 'sql'],
     optionText: { 'run-id': { help: 'ignored: plan writes no run' } },
-    example: 'hourglass plan 3 --from 2024-03-01T00:00:00Z --to 2024-03-02T00:00:00Z',
-    load: async () => (await import('./commands/backfill.js')).planCommand,
+    example: 'hourglass plan 3 --from 2024-03-01T00:00:00Z --to 2024-03-02T00:00:00Z --windows\n  hourglass plan 3 --sql 2024-03-01T05:00:00Z',
+    load: async () => (await import('./commands/plan.js')).planCommand,
   },
   backfill: {
     summary: 'backfill a migration hour by hour: backfill <version> | backfill --resume <runId>',

@@ -103,3 +103,18 @@ function displayOf(url: URL): string {
 function redactInline(text: string): string {
   return text.replace(/(\/\/[^:/@]*):[^@]*@/, '$1:***@');
 }
+
+/**
+ * Whether a run's recorded target (a display URL) is `target`: servers by their display, embedded
+ * ones by their directory (a run records the path as it was given, relative or not).
+ */
+export function isSameTarget(recorded: string, target: TargetUrl): boolean {
+  if (recorded === target.display) return true;
+  if (target.kind !== 'embedded' && target.kind !== 'pglite') return false;
+  try {
+    const other = parseTargetUrl(recorded);
+    return other.engine === target.engine && other.kind === target.kind && other.dir === target.dir;
+  } catch {
+    return false;
+  }
+}

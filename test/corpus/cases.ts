@@ -71,6 +71,11 @@ export const CLI_CASES: CliCase[] = [
   { name: 'time not in UTC', args: ['backfill', '2', '--from', '2024-01-01T00:00:00+02:00'], says: /invalid time/ },
   { name: 'impossible date', args: ['backfill', '2', '--to', '2024-02-31T00:00:00Z'], says: /invalid time/ },
   { name: 'range beyond the cap', args: ['backfill', '2', '--from', '1900-01-01T00:00:00Z', '--to', '2100-01-01T00:00:00Z'], says: /more than the cap of 100000/ },
+  // plan --sql <window start>: a window of the plan (2024-01-01T00:00Z … 06:00Z, hourly), else refused before anything is printed
+  { name: 'plan --sql not a window start', args: ['plan', '2', '--sql', '2024-01-01T02:30:00Z'], says: /--sql 2024-01-01T02:30:00.000Z is not a window start: it lies in the window starting 2024-01-01T02:00:00.000Z/ },
+  { name: 'plan --sql outside the range', args: ['plan', '2', '--sql', '2024-01-01T07:00:00Z'], says: /--sql 2024-01-01T07:00:00.000Z is outside the plan's range 2024-01-01T00:00:00.000Z … 2024-01-01T06:00:00.000Z/ },
+  { name: 'plan --sql at the range end', args: ['plan', '2', '--sql', '2024-01-01T06:00:00Z'], says: /is outside the plan's range/ },
+  { name: 'plan --sql not a time', args: ['plan', '2', '--sql', 'soon'], says: /--sql: invalid time "soon"/ },
   // window sizes
   { name: 'window zero', args: ['backfill', '2', '--window', '0h'], says: /invalid window size "0h"/ },
   { name: 'window unknown unit', args: ['backfill', '2', '--window', '1x'], says: /invalid window size "1x"/ },

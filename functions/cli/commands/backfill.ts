@@ -1,4 +1,4 @@
-// backfill, retry, plan: hourly windows from the command line, with a progress bar.
+// backfill, retry: hourly windows from the command line, with a progress bar.
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../../engine/errors.js';
 import { parseUtcTime } from '../../engine/backfill/definition.js';
@@ -9,7 +9,7 @@ import { Backfiller } from '../../engine/backfill/pass.js';
 import type { ReopenAction } from '../../engine/backfill/reopen.js';
 import { optionsFromFlags, parseRunOptions, type RunOptions } from '../../engine/backfill/run-options.js';
 import { caller } from './valve.js';
-import { loadDefinition, prepareRun } from '../../engine/backfill/plan.js';
+import { loadDefinition } from '../../engine/backfill/plan.js';
 import type { RunStore } from '../../engine/state/run-store.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import type { RunRecord } from '../../engine/state/records.js';
@@ -18,7 +18,7 @@ import { integerArg } from '../args.js';
 import type { CliContext } from '../context.js';
 import { ProgressBar, human } from '../progress.js';
 
-function timeArg(ctx: CliContext, name: 'from' | 'to'): Date | undefined {
+export function timeArg(ctx: CliContext, name: 'from' | 'to'): Date | undefined {
   const value = ctx.args.options[name];
   if (value === undefined) return undefined;
   return parseUtcTime(String(value), (problem) => {
@@ -26,7 +26,7 @@ function timeArg(ctx: CliContext, name: 'from' | 'to'): Date | undefined {
   });
 }
 
-function versionArg(text: string | undefined): number {
+export function versionArg(text: string | undefined): number {
   if (text === undefined || !/^\d{1,15}$/.test(text)) throw new UsageError(`invalid version "${text ?? ''}": expected a migration number such as 3`);
   return Number(text);
 }
@@ -38,32 +38,6 @@ function runOptionsOf(ctx: CliContext): RunOptions {
 
 function backfillerOf(ctx: CliContext, runs: RunStore): Backfiller {
   return new Backfiller({ driver: () => ctx.openDriver(), runs, set: loadMigrationSet(ctx.migrationsDir), now: () => ctx.now() });
-}
-
-export async function planCommand(ctx: CliContext): Promise<number> {
-  const version = versionArg(ctx.args.positionals[0]);
-  const window = ctx.args.options.window as string | undefined;
-  if (window) parseWindowSize(window);
-  const from = timeArg(ctx, 'from');
-  const to = timeArg(ctx, 'to');
-  const set = loadMigrationSet(ctx.migrationsDir);
-  // A malformed backfill file is the error to give first, database or not.
-  await loadDefinition(set, version, window);
-  const missing = ctx.missingDatabaseDir();
-  // plan writes nothing: not even an empty database where there is none yet.
-  if (missing !== undefined) throw new UsageError(`nothing at ${missing} yet: no database to plan against (hourglass apply creates it)`);
-  const driver = await ctx.openDriver();
-  const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1 });
-  if (ctx.json) {
-    ctx.io.out(JSON.stringify({ version, from: p.from.toISOString(), to: p.to.toISOString(), window: p.def.window, windows: p.windowCount, batchSize: p.batchSize, strategy: p.def.strategy, warnings: p.warnings }));
-  } else {
-    ctx.io.out(`backfill ${version} (${p.name}) into ${p.def.target} · strategy ${p.def.strategy}`);
-    ctx.io.out(`range ${p.from.toISOString()} … ${p.to.toISOString()} · ${p.windowCount} windows of ${p.def.window} · batches of ${p.batchSize}`);
-    for (const w of p.warnings) ctx.io.err(`warning: ${w}`);
-    const note = partialFirstWindow(p.from, p.def.windowMs);
-    if (note) ctx.io.err(note);
-  }
-  return 0;
 }
 
 export async function backfillCommand(ctx: CliContext): Promise<number> {
@@ -96,7 +70,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
 }
 
 /** A --from off the window grid makes the first window shorter than the rest: said in one line. */
-function partialFirstWindow(from: Date, windowMs: number): string | undefined {
+export function partialFirstWindow(from: Date, windowMs: number): string | undefined {
   const next = (Math.floor(from.getTime() / windowMs) + 1) * windowMs;
   if (from.getTime() % windowMs === 0) return undefined;
   return `note: ${from.toISOString()} is not on the window grid: the first window [${from.toISOString()}, ${new Date(next).toISOString()}) is partial`;

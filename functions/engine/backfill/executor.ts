@@ -20,7 +20,7 @@ import type { BackfillDefinition } from './definition.js';
 import type { TimeBudget } from './budget.js';
 import { groupedCounts } from './counts.js';
 import { sizerFor } from './group-size.js';
-import { STRATEGIES } from './strategies/index.js';
+import { STRATEGIES, windowKey } from './strategies/index.js';
 import type { Valve } from './valve.js';
 import { WINDOW_LEASE_MS, keepWindowLeases } from '../state/lease-heartbeat.js';
 
@@ -169,7 +169,7 @@ export async function executeWindows(driver: Driver, runs: RunStore, def: Backfi
         ...(strategy.outsideTransaction ? { outsideTransaction: true } : {}),
       };
       outcome = await driver.withStatementLimits(limits, async (exec) => {
-        await strategy.run({ exec, driver, dialect, def, span, windows, windowKeys: ws.map((w) => `${migrationVersion}:${w.start}`), knownEmpty });
+        await strategy.run({ exec, driver, dialect, def, span, windows, windowKeys: ws.map((w) => windowKey(migrationVersion, w.start)), knownEmpty });
         return groupedCounts(exec, driver, dialect, def, span, windows);
       });
     } catch (error) {

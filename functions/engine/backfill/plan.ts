@@ -16,6 +16,7 @@ import { STRATEGIES } from './strategies/index.js';
 import { cappedWindowCount, chooseBatchSize } from './windows.js';
 import { definitionChecksum } from './definition-checksum.js';
 import { createOrContinueRun, planKeyOf } from './plan-continue.js';
+import { missingTargetWarning } from './plan-checks.js';
 
 export interface PlanRequest {
   version: number;
@@ -33,6 +34,8 @@ export interface PlanRequest {
   targetName?: string;
   /** The execution planning it: its retried Plan continues the run (plan-continue.ts). */
   plannedBy?: string;
+  /** `plan`, a dry run: a missing target is a warning (its strategy checks need the table), not an error. */
+  dryRun?: boolean;
 }
 
 export interface PlannedRun {
@@ -62,8 +65,10 @@ export async function checkStrategy(driver: Driver, def: BackfillDefinition): Pr
 /** Everything up to (not including) writing: used by `plan` (a dry run) and `backfill`. */
 export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanRequest) {
   const { def, name } = await loadDefinition(set, req.version, req.window);
-  await checkStrategy(driver, def);
-  const tracking = (await driver.readTracking()).find((row) => row.version === req.version);
+  const rows = await driver.readTracking();
+  const targetWarning = await missingTargetWarning(driver, set, def, rows);
+  if (!(targetWarning && req.dryRun)) await checkStrategy(driver, def);
+  const tracking = rows.find((row) => row.version === req.version);
   if (req.from && req.to && !(req.from < req.to)) throw new UsageError(`--from ${req.from.toISOString()} is not before --to ${req.to.toISOString()}`);
   const range = await resolveRange(driver, def, tracking, { from: req.from, to: req.to });
   const from = range.from ?? range.to; // empty source: a zero-window run
@@ -73,7 +78,7 @@ export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanReq
   const batchSize = chooseBatchSize(windowCount);
   // Hourly windows cost a little more than one statement when each window can find its rows
   // through an index or partition, and many times more when every window scans the whole source.
-  const warnings = await backfillDialect(driver).timeColumnWarnings(driver, def);
+  const warnings = [...(targetWarning ? [targetWarning] : []), ...(await backfillDialect(driver).timeColumnWarnings(driver, def))];
   return { def, name, from, to: range.to, windowCount, batchCount: Math.ceil(windowCount / batchSize), batchSize, warnings };
 }
 

@@ -10,6 +10,20 @@ import type { TimeSpan } from './window-range.js';
 import { clickhouseBackfillDialect } from './clickhouse/backfill-dialect.js';
 import { postgresBackfillDialect } from './postgres/backfill-dialect.js';
 
+/** One statement a window runs, as `plan --sql` shows it: `{name}` placeholders in the text, values apart. */
+export interface PlannedStatement {
+  sql: string;
+  params: QueryParams;
+  /** When it runs, if not always once (skipped for an empty window, once per partition…). */
+  note?: string;
+}
+
+/** A statement as the engine receives it: its own placeholder form, and the values bound to it. */
+export interface BoundStatement {
+  sql: string;
+  params: Record<string, unknown>;
+}
+
 export interface BackfillDialect {
   /** SQL for the window a row falls in: floor(epoch ms of `column` / windowMs), a 64-bit integer. `column` is already quoted (or a checked reference). */
   windowIndex(column: string, windowMs: number): string;
@@ -20,8 +34,12 @@ export interface BackfillDialect {
    * the range is known to be empty (an engine where a delete is costly skips it).
    */
   deleteRange(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, knownEmpty: boolean): Promise<void>;
+  /** The DELETE deleteRange runs (its bounds `{window_start}`/`{window_end}`), and when it is skipped or narrowed. */
+  deleteRangeStatement(driver: Driver, def: BackfillDefinition): { sql: string; note?: string };
   /** Runs one INSERT tagged with `token`: the engine drops a repeat of the same token (dedup-token). */
   insertOnce(exec: Executor, statement: string, params: QueryParams, token: string): Promise<void>;
+  /** The statement insertOnce runs. */
+  insertOnceStatement(statement: string, token: string): string;
   /** Plan-time: the target drops repeated inserts (dedup-token), or a UsageError saying why not. */
   assertDeduplicatingTarget(driver: Driver, def: BackfillDefinition): Promise<void>;
   /** Plan-time: every window is exactly one partition of the target (replace-partition), or a UsageError. */
@@ -32,10 +50,16 @@ export interface BackfillDialect {
    * the span left it empty).
    */
   replacePartitions(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): Promise<void>;
+  /** The statements replacePartitions runs over `span`, in order. */
+  replacePartitionsStatements(driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): PlannedStatement[];
   /** Plan-time (refresh, TimescaleDB): the target is a continuous aggregate and every window covers whole buckets on their grid, or a UsageError. */
   assertRefreshable(driver: Driver, def: BackfillDefinition): Promise<void>;
   /** refresh: refreshes the aggregate over `span`; runs outside any transaction (`exec` is a session, not a transaction). */
   refreshAggregate(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan): Promise<void>;
+  /** The CALL refreshAggregate runs over `span` (reads the aggregate's time type; nothing is written). */
+  refreshAggregateStatement(driver: Driver, def: BackfillDefinition, span: TimeSpan): Promise<PlannedStatement>;
+  /** `sql` with `params` as this engine is sent them: its placeholder form, its bound values (never spliced into the text). */
+  bind(sql: string, params: QueryParams): BoundStatement;
   /** A window's final error said so the operator knows what to do (PostgreSQL: a compressed TimescaleDB chunk), or null to keep it as it is. */
   explainFailure(driver: Driver, def: BackfillDefinition, span: TimeSpan, error: unknown): Promise<Error | null>;
   /** Plan-time warnings about the source's time column (no index, not in the sorting key). */

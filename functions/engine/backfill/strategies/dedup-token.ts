@@ -10,9 +10,14 @@
 import { windowParams } from '../../drivers/window-range.js';
 import type { BackfillStrategy } from './types.js';
 
+const tokenOf = (windowKey: string) => `hourglass:${windowKey}`;
+
 export const dedupTokenStrategy: BackfillStrategy = {
   check: (driver, dialect, def) => dialect.assertDeduplicatingTarget(driver, def),
   async run({ exec, dialect, def, windows, windowKeys }) {
-    for (let i = 0; i < windows.length; i++) await dialect.insertOnce(exec, def.statement, windowParams(windows[i]!), `hourglass:${windowKeys[i]}`);
+    for (let i = 0; i < windows.length; i++) await dialect.insertOnce(exec, def.statement, windowParams(windows[i]!), tokenOf(windowKeys[i]!));
+  },
+  async statements({ dialect, def, windows, windowKeys }) {
+    return windows.map((w, i) => ({ sql: dialect.insertOnceStatement(def.statement, tokenOf(windowKeys[i]!)), params: windowParams(w) }));
   },
 };

@@ -10,4 +10,7 @@ export const deleteStrategy: BackfillStrategy = {
     await dialect.deleteRange(exec, driver, def, span, knownEmpty);
     await exec.exec(def.statement, windowParams(span));
   },
+  async statements({ driver, dialect, def, span }) {
+    return [{ ...dialect.deleteRangeStatement(driver, def), params: windowParams(span) }, { sql: def.statement, params: windowParams(span) }];
+  },
 };

@@ -6,7 +6,8 @@ import { refreshStrategy } from './refresh.js';
 import { replacePartitionStrategy } from './replace-partition.js';
 import type { BackfillStrategy } from './types.js';
 
-export type { BackfillStrategy, GroupRun } from './types.js';
+export type { BackfillStrategy, GroupRun, PlannedStatement } from './types.js';
+export { windowKey } from './types.js';
 
 export const STRATEGIES: Record<Strategy, BackfillStrategy> = {
   delete: deleteStrategy,

@@ -20,4 +20,5 @@ export const refreshStrategy: BackfillStrategy = {
   check: (driver, dialect, def) => dialect.assertRefreshable(driver, def),
   checkRange: assertRangeOnGrid,
   run: ({ exec, driver, dialect, def, span }) => dialect.refreshAggregate(exec, driver, def, span),
+  statements: async ({ driver, dialect, def, span }) => [await dialect.refreshAggregateStatement(driver, def, span)],
 };

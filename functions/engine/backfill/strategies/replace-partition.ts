@@ -19,4 +19,5 @@ export const replacePartitionStrategy: BackfillStrategy = {
   check: (driver, dialect, def) => dialect.assertPartitionAligned(driver, def),
   checkRange: assertRangeOnGrid,
   run: ({ exec, driver, dialect, def, span, windowKeys }) => dialect.replacePartitions(exec, driver, def, span, windowKeys[0]!),
+  statements: async ({ driver, dialect, def, span, windowKeys }) => dialect.replacePartitionsStatements(driver, def, span, windowKeys[0]!),
 };

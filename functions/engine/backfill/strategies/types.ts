@@ -1,7 +1,7 @@
 // What a strategy is: plan-time checks, and how it runs a group of adjacent windows as
 // statements so that running any window again, alone or inside another group, leaves
 // exactly the same rows.
-import type { BackfillDialect } from '../../drivers/backfill-dialect.js';
+import type { BackfillDialect, PlannedStatement } from '../../drivers/backfill-dialect.js';
 import type { Driver, Executor } from '../../drivers/driver.js';
 import type { TimeSpan } from '../../drivers/window-range.js';
 import type { BackfillDefinition } from '../definition.js';
@@ -23,6 +23,13 @@ export interface GroupRun {
   knownEmpty: boolean;
 }
 
+export type { PlannedStatement } from '../../drivers/backfill-dialect.js';
+
+/** `${version}:${window start ISO}`: a window's key (GroupRun.windowKeys), the same on every attempt. */
+export function windowKey(version: number, start: string): string {
+  return `${version}:${start}`;
+}
+
 export interface BackfillStrategy {
   /** Its statements cannot run in a transaction block (TimescaleDB refresh): a group's `exec` is then a plain session. */
   outsideTransaction?: boolean;
@@ -31,4 +38,6 @@ export interface BackfillStrategy {
   /** Plan-time: refuse a range this strategy cannot run exactly. */
   checkRange?(from: Date, to: Date, def: BackfillDefinition): void;
   run(group: GroupRun): Promise<void>;
+  /** The statements `run` would send for this group, in order, nothing run (`plan --sql`); a catalog read at most. */
+  statements(group: Omit<GroupRun, 'exec' | 'knownEmpty'>): Promise<PlannedStatement[]>;
 }

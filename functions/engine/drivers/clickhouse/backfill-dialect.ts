@@ -10,25 +10,33 @@ import type { Driver, Executor, QueryParams } from '../driver.js';
 import { inWindow, qualifiedName, windowParams, type TimeSpan } from '../window-range.js';
 import { toDate } from './backfill-time.js';
 import { sortingKeyInfo, tableExists } from './introspect-basics.js';
-import { assertPartitionAligned, replacePartitions } from './replace-partition.js';
+import { bindParams } from './params.js';
+import { assertPartitionAligned, replacePartitions, replacePartitionsStatements } from './replace-partition.js';
+
+/** `scope`: ` IN PARTITION ID '<id>'` (a checked id), or '' for table-wide. */
+function deleteSql(driver: Driver, def: BackfillDefinition, scope = ''): string {
+  return `DELETE FROM ${qualifiedName(driver, def.target)}${scope} WHERE ${inWindow(driver, def.timeColumn)}`;
+}
 
 async function deleteRange(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, knownEmpty: boolean): Promise<void> {
   if (knownEmpty) return;
   const params = windowParams(span);
-  const range = inWindow(driver, def.timeColumn);
-  const target = qualifiedName(driver, def.target);
   // A DELETE is a mutation: skip it for an empty range, and confine it to the range's
   // partition when there is just one (several times faster than table-wide).
-  const parts = await exec.query<{ p: string; n: number }>(`SELECT _partition_id AS p, count() AS n FROM ${target} WHERE ${range} GROUP BY p`, params);
+  const parts = await exec.query<{ p: string; n: number }>(`SELECT _partition_id AS p, count() AS n FROM ${qualifiedName(driver, def.target)} WHERE ${inWindow(driver, def.timeColumn)} GROUP BY p`, params);
   if (parts.length === 0) return;
   const scope = parts.length === 1 && /^[A-Za-z0-9_-]+$/.test(parts[0].p) ? ` IN PARTITION ID '${parts[0].p}'` : '';
-  await exec.exec(`DELETE FROM ${target}${scope} WHERE ${range}`, params);
+  await exec.exec(deleteSql(driver, def, scope), params);
 }
 
 /** Appends a SETTINGS clause to an INSERT … SELECT (values are generated, not user text). */
 function withSettings(statement: string, settings: Record<string, string>): string {
   const clause = Object.entries(settings).map(([k, v]) => `${k} = '${v.replace(/[^A-Za-z0-9:._-]/g, '')}'`).join(', ');
   return `${statement}\nSETTINGS ${clause}`;
+}
+
+function insertOnceSql(statement: string, token: string): string {
+  return withSettings(statement, { insert_deduplication_token: token });
 }
 
 /**
@@ -65,17 +73,30 @@ export const clickhouseBackfillDialect: BackfillDialect = {
   windowIndex: (column, windowMs) => `intDiv(toUnixTimestamp64Milli(toDateTime64(${column}, 3, 'UTC')), ${Math.trunc(windowMs)})`,
   int64: (expr) => `toInt64(${expr})`,
   deleteRange,
+  deleteRangeStatement: (driver, def) => ({
+    sql: deleteSql(driver, def),
+    note: "skipped when the window holds no target rows; narrowed to IN PARTITION ID '<id>' (after the table name) when they all lie in one partition",
+  }),
   async insertOnce(exec: Executor, statement: string, params: QueryParams, token: string) {
-    await exec.exec(withSettings(statement, { insert_deduplication_token: token }), params);
+    await exec.exec(insertOnceSql(statement, token), params);
   },
+  insertOnceStatement: insertOnceSql,
   assertDeduplicatingTarget,
   assertPartitionAligned,
   replacePartitions,
+  replacePartitionsStatements,
   async assertRefreshable() {
     throw new UsageError('strategy refresh is for TimescaleDB continuous aggregates only (ClickHouse: delete, dedup-token or replace-partition)');
   },
   async refreshAggregate() {
     throw new OperationError('strategy refresh is for TimescaleDB only');
+  },
+  async refreshAggregateStatement() {
+    throw new OperationError('strategy refresh is for TimescaleDB only');
+  },
+  bind(sql, params) {
+    const { query, query_params } = bindParams(sql, params);
+    return { sql: query, params: query_params };
   },
   explainFailure: async () => null,
   timeColumnWarnings,

@@ -6,6 +6,7 @@
 // Re-running any window alone or inside another span leaves the same partition contents.
 import { OperationError, UsageError } from '../../errors.js';
 import type { BackfillDefinition } from '../../backfill/definition.js';
+import type { PlannedStatement } from '../backfill-dialect.js';
 import type { Driver, Executor } from '../driver.js';
 import { inWindow, qualifiedName, windowParams, type TimeSpan } from '../window-range.js';
 
@@ -46,25 +47,52 @@ function checkedIds(rows: { p: string }[]): string[] {
   });
 }
 
-/** `exec` runs the statements (it carries the statement limits); `driver` quotes. */
-export async function replacePartitions(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): Promise<void> {
+/** The statement texts of one span (one place, for the run and for `plan --sql`); ids are checked ones. */
+function spanSql(driver: Driver, def: BackfillDefinition, stagingKey: string) {
   const staging = `${def.target.split('.').pop()}_hg_stage_${stagingKey.replace(/[^A-Za-z0-9]/g, '').slice(-24)}`;
   const target = qualifiedName(driver, def.target);
   const stage = driver.quoteIdentifier(staging);
+  return {
+    staging,
+    target,
+    dropStage: `DROP TABLE IF EXISTS ${stage}`,
+    createStage: `CREATE TABLE ${stage} AS ${target}`,
+    insert: def.statement.replace(intoTarget(def), `$1${stage}`),
+    replace: (id: string) => `ALTER TABLE ${target} REPLACE PARTITION ID '${id}' FROM ${stage}`,
+    drop: (id: string) => `ALTER TABLE ${target} DROP PARTITION ID '${id}'`,
+  };
+}
+
+/** `exec` runs the statements (it carries the statement limits); `driver` quotes. */
+export async function replacePartitions(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): Promise<void> {
+  const sql = spanSql(driver, def, stagingKey);
   const params = windowParams(span);
-  await exec.exec(`DROP TABLE IF EXISTS ${stage}`);
-  await exec.exec(`CREATE TABLE ${stage} AS ${target}`);
+  await exec.exec(sql.dropStage);
+  await exec.exec(sql.createStage);
   try {
-    await exec.exec(def.statement.replace(intoTarget(def), `$1${stage}`), params);
+    await exec.exec(sql.insert, params);
     const staged = checkedIds(await exec.query<{ p: string }>(
       'SELECT DISTINCT partition_id AS p FROM system.parts WHERE database = currentDatabase() AND table = {t} AND active',
-      { t: staging },
+      { t: sql.staging },
     ));
     // The span's partitions the target holds now: those the statement left empty are dropped.
-    const present = checkedIds(await exec.query<{ p: string }>(`SELECT DISTINCT _partition_id AS p FROM ${target} WHERE ${inWindow(driver, def.timeColumn)}`, params));
-    for (const id of staged) await exec.exec(`ALTER TABLE ${target} REPLACE PARTITION ID '${id}' FROM ${stage}`);
-    for (const id of present.filter((p) => !staged.includes(p))) await exec.exec(`ALTER TABLE ${target} DROP PARTITION ID '${id}'`);
+    const present = checkedIds(await exec.query<{ p: string }>(`SELECT DISTINCT _partition_id AS p FROM ${sql.target} WHERE ${inWindow(driver, def.timeColumn)}`, params));
+    for (const id of staged) await exec.exec(sql.replace(id));
+    for (const id of present.filter((p) => !staged.includes(p))) await exec.exec(sql.drop(id));
   } finally {
-    await exec.exec(`DROP TABLE IF EXISTS ${stage}`);
+    await exec.exec(sql.dropStage);
   }
+}
+
+/** What replacePartitions runs over `span`, in order; `<id>` stands for each partition id it finds. */
+export function replacePartitionsStatements(driver: Driver, def: BackfillDefinition, span: TimeSpan, stagingKey: string): PlannedStatement[] {
+  const sql = spanSql(driver, def, stagingKey);
+  return [
+    { sql: sql.dropStage, params: {} },
+    { sql: sql.createStage, params: {} },
+    { sql: sql.insert, params: windowParams(span) },
+    { sql: sql.replace('<id>'), params: {}, note: 'once per partition the INSERT staged' },
+    { sql: sql.drop('<id>'), params: {}, note: 'once per partition of the window that holds target rows and the INSERT left empty' },
+    { sql: sql.dropStage, params: {}, note: 'always, even when a statement before it failed' },
+  ];
 }

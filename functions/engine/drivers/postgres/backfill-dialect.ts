@@ -8,7 +8,10 @@ import { sourceTable } from '../backfill-source.js';
 import { inWindow, qualifiedName, windowParams } from '../window-range.js';
 import { tableExists, timeColumnIndexed } from './introspect.js';
 import { compressedChunkError } from './compressed-chunks.js';
-import { assertRefreshable, refreshAggregate } from './refresh-aggregate.js';
+import { assertRefreshable, refreshAggregate, refreshAggregateStatement } from './refresh-aggregate.js';
+import { bindParams } from './params.js';
+import type { BackfillDefinition } from '../../backfill/definition.js';
+import type { Driver } from '../driver.js';
 
 /** '1709251200.1234567' (seconds, as extract(epoch) prints it) → a Date, rounded to the millisecond. */
 function epochToDate(text: string | null, round: 'floor' | 'ceil'): Date | null {
@@ -23,13 +26,21 @@ function epochToDate(text: string | null, round: 'floor' | 'ceil'): Date | null 
   return ms <= 0 ? null : new Date(ms);
 }
 
+function deleteSql(driver: Driver, def: BackfillDefinition): string {
+  return `DELETE FROM ${qualifiedName(driver, def.target)} WHERE ${inWindow(driver, def.timeColumn)}`;
+}
+
 export const postgresBackfillDialect: BackfillDialect = {
   windowIndex: (column, windowMs) => `floor(extract(epoch FROM ${column}) * 1000 / ${Math.trunc(windowMs)})::bigint`,
   int64: (expr) => `(${expr})::bigint`,
   async deleteRange(exec, driver, def, span) {
-    await exec.exec(`DELETE FROM ${qualifiedName(driver, def.target)} WHERE ${inWindow(driver, def.timeColumn)}`, windowParams(span));
+    await exec.exec(deleteSql(driver, def), windowParams(span));
   },
+  deleteRangeStatement: (driver, def) => ({ sql: deleteSql(driver, def) }),
   async insertOnce() {
+    throw new OperationError('strategy dedup-token is for ClickHouse only');
+  },
+  insertOnceStatement() {
     throw new OperationError('strategy dedup-token is for ClickHouse only');
   },
   async assertDeduplicatingTarget() {
@@ -41,8 +52,16 @@ export const postgresBackfillDialect: BackfillDialect = {
   async replacePartitions() {
     throw new OperationError('strategy replace-partition is for ClickHouse only');
   },
+  replacePartitionsStatements() {
+    throw new OperationError('strategy replace-partition is for ClickHouse only');
+  },
   assertRefreshable,
   refreshAggregate,
+  refreshAggregateStatement,
+  bind(sql, params) {
+    const { text, values } = bindParams(sql, params);
+    return { sql: text, params: Object.fromEntries(values.map((v, i) => [`$${i + 1}`, v])) };
+  },
   explainFailure: compressedChunkError,
   async timeColumnWarnings(driver, def) {
     const source = sourceTable(def);

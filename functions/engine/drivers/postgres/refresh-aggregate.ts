@@ -6,6 +6,7 @@
 import type { BackfillDefinition } from '../../backfill/definition.js';
 import { formatWindowSize } from '../../backfill/duration.js';
 import { OperationError, UsageError } from '../../errors.js';
+import type { PlannedStatement } from '../backfill-dialect.js';
 import type { Driver, Executor } from '../driver.js';
 import { qualifiedName, windowParams, type TimeSpan } from '../window-range.js';
 
@@ -79,7 +80,19 @@ export async function assertRefreshable(driver: Driver, def: BackfillDefinition)
 export async function refreshAggregate(exec: Executor, driver: Driver, def: BackfillDefinition, span: TimeSpan): Promise<void> {
   const b = await aggregateBuckets(exec, qualifiedName(driver, def.target));
   if (!b) throw new OperationError(`strategy refresh: ${def.target} is no longer a continuous aggregate`);
-  const cast = CASTS[b.timeType] ?? 'timestamptz';
+  const call = refreshCall(driver, def, span, b);
+  await exec.exec(call.sql, call.params);
+}
+
+/** The CALL for `span`; bounds cast to the aggregate's time type (timestamptz while it cannot be read). */
+function refreshCall(driver: Driver, def: BackfillDefinition, span: TimeSpan, b: AggregateBuckets | null): PlannedStatement {
+  const cast = (b && CASTS[b.timeType]) ?? 'timestamptz';
   // Everything bound; the view quoted, as every other statement on the target names it.
-  await exec.exec(`CALL refresh_continuous_aggregate({view}::regclass, {window_start}::${cast}, {window_end}::${cast})`, { view: qualifiedName(driver, def.target), ...windowParams(span) });
+  return { sql: `CALL refresh_continuous_aggregate({view}::regclass, {window_start}::${cast}, {window_end}::${cast})`, params: { view: qualifiedName(driver, def.target), ...windowParams(span) } };
+}
+
+/** What refreshAggregate would run over `span` (one catalog read). */
+export async function refreshAggregateStatement(driver: Driver, def: BackfillDefinition, span: TimeSpan): Promise<PlannedStatement> {
+  const b = await aggregateBuckets(driver, qualifiedName(driver, def.target));
+  return { ...refreshCall(driver, def, span, b), note: 'outside any transaction (TimescaleDB refuses one)' };
 }
