@@ -124,7 +124,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: async () => (await import('./commands/tracking.js')).repairCommand,
   },
   plan: {
-    summary: 'what a backfill would run, writing nothing: range, window count, warnings; --windows lists them, --sql <start> prints one window\'s SQL',
+    summary: 'show what a backfill would run, writing nothing (--windows lists the windows, --sql <start> one window\'s statements)',
     args: ['<version>'],
     options: ['from', 'to', 'window', 'run-id', 'windows', 'sql'],
     optionText: { 'run-id': { help: 'ignored: plan writes no run' } },

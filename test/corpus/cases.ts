@@ -51,7 +51,7 @@ export const CLI_CASES: CliCase[] = [
   { name: '--json: bad URL with a password', url: `mysql://u:${pw}@db.example/app`, args: ['--json', 'status'], json: true, says: /unknown URL scheme "mysql:"/ },
   { name: '--json: refused by the command', args: ['cancel', 'corpus-run', '--json'], json: true, says: /^run corpus-run has ended \(succeeded\): nothing to cancel$/ },
   // a missing argument is named as the help shows it (issue 20, item 6); every command with one below
-  { name: 'plan without a version', args: ['plan'], says: /^error: plan needs <version>: show the windows/ },
+  { name: 'plan without a version', args: ['plan'], says: /^error: plan needs <version>: show what a backfill would run/ },
   { name: 'backfill without a version or --resume', args: ['backfill'], says: /^error: backfill needs <version> or --resume <runId>: / },
   { name: 'throttle without --concurrency', args: ['throttle', 'corpus-run'], says: /^error: throttle needs --concurrency <n>: / },
   { name: 'option without its value', args: ['apply', '--to'], says: /^error: option '--to <version>' argument missing/ },

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('batch item size', () => {
   it('stays under a quarter of 400 KB at the largest batch, every record at its largest', async () => {
-    const batchSize = chooseBatchSize(MAX_WINDOWS);
+    const batchSize = Math.max(chooseBatchSize(MAX_WINDOWS), chooseBatchSize(MAX_WINDOWS, 'process'), chooseBatchSize(1, 'process'));
     expect(batchSize).toBeGreaterThanOrEqual(50);
     const table = await fx.freshTable();
     const store = new RunStore(fx.doc, table, { holder: { pid: 4_194_304, host: 'ip-10-0-123-234.eu-central-1.compute.internal' } });

@@ -59,7 +59,7 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   const backfiller = backfillerOf(ctx, runs);
   const runId = ctx.args.options['run-id'] as string | undefined;
   // One run per target and version: a second one is refused here (exit 1, the holder's run id), before the database is opened.
-  const planned = await backfiller.plan({ version, from, to, window, targetName: cliTargetName(ctx), ...(runId ? { runId } : {}) }, options);
+  const planned = await backfiller.plan({ version, from, to, window, targetName: cliTargetName(ctx), batching: 'process', ...(runId ? { runId } : {}) }, options);
   return releasingAfter(backfiller, planned.run, planned.freshLease, async () => {
     for (const w of planned.warnings) ctx.io.err(`warning: ${w}`);
     if (!ctx.json) ctx.io.err(`run ${planned.run.runId}: ${planned.run.windowCount} windows of ${planned.def.window} from ${planned.run.rangeStart} to ${planned.run.rangeEnd}, concurrency ${planned.run.concurrency}`);

@@ -26,7 +26,7 @@ export async function planCommand(ctx: CliContext): Promise<number> {
   // plan writes nothing: not even an empty database where there is none yet.
   if (missing !== undefined) throw new UsageError(`nothing at ${missing} yet: no database to plan against (hourglass apply creates it)`);
   const driver = await ctx.openDriver();
-  const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1, dryRun: true });
+  const p = await prepareRun(driver, set, { version, from, to, window, concurrency: 1, dryRun: true, batching: 'process' });
   // Every bad input is refused before anything is printed.
   const span = sqlAt && windowAt(sqlAt, p.from, p.to, p.def.windowMs, p.batchSize);
   const statements = span ? await windowStatements(driver, p.def, version, span) : undefined;

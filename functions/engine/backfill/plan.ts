@@ -13,7 +13,7 @@ import { formatWindowSize, parseWindowSize } from './duration.js';
 import { backfillDialect } from '../drivers/backfill-dialect.js';
 import { resolveRange } from './range.js';
 import { STRATEGIES } from './strategies/index.js';
-import { cappedWindowCount, chooseBatchSize } from './windows.js';
+import { cappedWindowCount, chooseBatchSize, type Batching } from './windows.js';
 import { definitionChecksum } from './definition-checksum.js';
 import { createOrContinueRun, planKeyOf } from './plan-continue.js';
 import { missingTargetWarning } from './plan-checks.js';
@@ -34,6 +34,8 @@ export interface PlanRequest {
   targetName?: string;
   /** The execution planning it: its retried Plan continues the run (plan-continue.ts). */
   plannedBy?: string;
+  /** Who runs the batches (windows.ts): the state machine's Map (default) or one process (the CLI). */
+  batching?: Batching;
   /** `plan`, a dry run: a missing target is a warning (its strategy checks need the table), not an error. */
   dryRun?: boolean;
 }
@@ -75,7 +77,7 @@ export async function prepareRun(driver: Driver, set: MigrationSet, req: PlanReq
   if (from > range.to) throw new UsageError(`backfill range is reversed: from ${from.toISOString()} is after to ${range.to.toISOString()}`);
   STRATEGIES[def.strategy].checkRange?.(from, range.to, def);
   const windowCount = cappedWindowCount(from, range.to, def.windowMs);
-  const batchSize = chooseBatchSize(windowCount);
+  const batchSize = chooseBatchSize(windowCount, req.batching);
   // Hourly windows cost a little more than one statement when each window can find its rows
   // through an index or partition, and many times more when every window scans the whole source.
   const warnings = [...(targetWarning ? [targetWarning] : []), ...(await backfillDialect(driver).timeColumnWarnings(driver, def))];

@@ -71,9 +71,18 @@ export function gridWindows(from: Date, to: Date, windowMs: number, batchSize: n
   return out;
 }
 
+/**
+ * Who runs the batches: `map`, the state machine's Map (a batch is a Map item, run by one child
+ * one window at a time, so small runs need a few of them to run in parallel); `process`, one
+ * process running every batch with its own concurrency (the CLI), where a batch is only a state
+ * item: larger ones mean fewer items and fewer statements, since a statement stays in one item.
+ */
+export type Batching = 'map' | 'process';
+const MIN_BATCH: Record<Batching, number> = { map: 24, process: 48 };
+
 /** Batches keep the Map's inline items small (a number each) and each Lambda busy for a while. */
-export function chooseBatchSize(windowCount: number): number {
-  return Math.max(24, Math.ceil(windowCount / 2_000));
+export function chooseBatchSize(windowCount: number, batching: Batching = 'map'): number {
+  return Math.max(MIN_BATCH[batching], Math.ceil(windowCount / 2_000));
 }
 
 export function floorToGrid(at: Date, windowMs: number): Date {
