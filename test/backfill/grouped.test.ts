@@ -170,7 +170,7 @@ describe.each([['clickhouse'], ['postgres']] as Array<[EngineName]>)('%s grouped
       // the batch's emptiness check, made once before any statement).
       const grouping = grouped.sql.filter((s) => s.includes('hg_window'));
       expect(grouping).toHaveLength(grouped.statements);
-      expect(grouping.every((s) => /GROUP BY hg_window[\s\S]*UNION ALL[\s\S]*GROUP BY hg_window/.test(s))).toBe(true);
+      expect(grouping.every((s) => /GROUP BY hg_bucket[\s\S]*UNION ALL[\s\S]*GROUP BY hg_bucket/.test(s))).toBe(true);
       expect(grouped.sql.filter((s) => /^\s*SELECT/i.test(s) && /count\(/i.test(s) && !s.includes('hg_window'))).toHaveLength(1);
       expect(hourly.sql.filter((s) => s.includes('hg_window'))).toHaveLength(HOURS);
     } finally {

@@ -24,9 +24,10 @@ let driver: Driver;
 beforeAll(async () => {
   driver = await openDriver(parseTargetUrl(`pglite:${join(root, 'db')}`));
   await new Migrator(driver, loadMigrationSet(MIGRATIONS), { runId: 'verify-ts' }).apply();
-  // Rows in three daily chunks: the live hypertable has chunks, the scratch one none.
+  // Rows in three daily chunks: the live hypertable has chunks, the scratch one none. A fixed
+  // time, not now(): 60 hours back from now() cross three or four UTC days by the hour of day.
   await driver.exec(`INSERT INTO llm_metrics (time, model, provider, tokens, latency_ms)
-    SELECT now() - make_interval(hours => h), 'gpt-' || (h % 3), 'openai', h, h * 1.5 FROM generate_series(0, 60) AS h`);
+    SELECT timestamptz '2026-01-03 12:00:00+00' - make_interval(hours => h), 'gpt-' || (h % 3), 'openai', h, h * 1.5 FROM generate_series(0, 60) AS h`);
 }, 180_000);
 
 afterAll(async () => {

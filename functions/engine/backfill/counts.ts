@@ -32,7 +32,13 @@ export function groupedSourceCount(sql: string, dialect: BackfillDialect, window
   // (a bound compared with another column, say) would mean something else over a span.
   const once = (text: string) => sql.split(text).length === 2;
   if (!column || !once('{window_start}') || !once('{window_end}') || !new RegExp(`${column.replace('.', '\\.')}\\s*<\\s*\\{window_end\\}`).test(match[2]!)) return null;
-  return `SELECT ${dialect.int64(dialect.windowIndex(column, windowMs))} AS hg_window, 's' AS hg_kind, ${dialect.int64('count(*)')} AS hg_rows FROM ${match[1]} WHERE ${match[2]} GROUP BY hg_window`;
+  return byWindow(dialect, windowMs, 's', `FROM ${match[1]} WHERE ${match[2]}`, column);
+}
+
+/** Rows of `from` (FROM … WHERE …) counted by window: bucketed per row, the index computed once per window. */
+function byWindow(dialect: BackfillDialect, windowMs: number, kind: 's' | 't', from: string, column: string): string {
+  const counted = `SELECT ${dialect.windowBucket(column, windowMs)} AS hg_bucket, ${dialect.int64('count(*)')} AS hg_rows ${from} GROUP BY hg_bucket`;
+  return `SELECT ${dialect.int64(dialect.windowIndex('hg_b.hg_bucket', windowMs))} AS hg_window, '${kind}' AS hg_kind, hg_b.hg_rows AS hg_rows FROM (${counted}) AS hg_b`;
 }
 
 export function windowIndexOf(w: TimeSpan, windowMs: number): number {
@@ -43,7 +49,7 @@ export function windowIndexOf(w: TimeSpan, windowMs: number): number {
 export function groupedCountQuery(driver: Driver, dialect: BackfillDialect, def: BackfillDefinition, span: TimeSpan, windows: TimeSpan[]): { sql: string; params: QueryParams } {
   const time = driver.quoteIdentifier(def.timeColumn);
   const branches = [
-    `SELECT ${dialect.int64(dialect.windowIndex(time, def.windowMs))} AS hg_window, 't' AS hg_kind, ${dialect.int64('count(*)')} AS hg_rows FROM ${qualifiedName(driver, def.target)} WHERE ${inWindow(driver, def.timeColumn)} GROUP BY hg_window`,
+    byWindow(dialect, def.windowMs, 't', `FROM ${qualifiedName(driver, def.target)} WHERE ${inWindow(driver, def.timeColumn)}`, time),
   ];
   const params: QueryParams = { ...windowParams(span) };
   if (def.sourceCount) {

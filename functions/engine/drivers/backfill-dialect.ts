@@ -25,8 +25,13 @@ export interface BoundStatement {
 }
 
 export interface BackfillDialect {
-  /** SQL for the window a row falls in: floor(epoch ms of `column` / windowMs), a 64-bit integer. `column` is already quoted (or a checked reference). */
-  windowIndex(column: string, windowMs: number): string;
+  /**
+   * SQL naming the window a row falls in, cheap per row (it runs on every counted row), of any
+   * type; `column` is already quoted (or a checked reference). windowIndex turns it into the index.
+   */
+  windowBucket(column: string, windowMs: number): string;
+  /** SQL for the window index of a windowBucket value: floor(epoch ms / windowMs), a 64-bit integer (run once per window, not per row). */
+  windowIndex(bucket: string, windowMs: number): string;
   /** `expr` cast to a 64-bit signed integer (branches of a UNION ALL must agree on types). */
   int64(expr: string): string;
   /**

@@ -70,7 +70,8 @@ async function timeColumnWarnings(driver: Driver, def: BackfillDefinition): Prom
 }
 
 export const clickhouseBackfillDialect: BackfillDialect = {
-  windowIndex: (column, windowMs) => `intDiv(toUnixTimestamp64Milli(toDateTime64(${column}, 3, 'UTC')), ${Math.trunc(windowMs)})`,
+  windowBucket: (column, windowMs) => `intDiv(toUnixTimestamp64Milli(toDateTime64(${column}, 3, 'UTC')), ${Math.trunc(windowMs)})`,
+  windowIndex: (bucket) => `toInt64(${bucket})`,
   int64: (expr) => `toInt64(${expr})`,
   deleteRange,
   deleteRangeStatement: (driver, def) => ({

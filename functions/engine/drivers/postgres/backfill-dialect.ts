@@ -31,7 +31,10 @@ function deleteSql(driver: Driver, def: BackfillDefinition): string {
 }
 
 export const postgresBackfillDialect: BackfillDialect = {
-  windowIndex: (column, windowMs) => `floor(extract(epoch FROM ${column}) * 1000 / ${Math.trunc(windowMs)})::bigint`,
+  // date_bin per row, the numeric epoch arithmetic once per window: extract(epoch) is numeric
+  // since PostgreSQL 14, and per row it made the grouped count 2.8× slower (bench/RESULTS.md).
+  windowBucket: (column, windowMs) => `date_bin(interval '${Math.trunc(windowMs)} milliseconds', ${column}, timestamptz '1970-01-01 00:00:00+00')`,
+  windowIndex: (bucket, windowMs) => `floor(extract(epoch FROM ${bucket}) * 1000 / ${Math.trunc(windowMs)})::bigint`,
   int64: (expr) => `(${expr})::bigint`,
   async deleteRange(exec, driver, def, span) {
     await exec.exec(deleteSql(driver, def), windowParams(span));
