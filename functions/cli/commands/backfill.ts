@@ -9,7 +9,6 @@ import { Backfiller } from '../../engine/backfill/pass.js';
 import type { ReopenAction } from '../../engine/backfill/reopen.js';
 import { optionsFromFlags, parseRunOptions, type RunOptions } from '../../engine/backfill/run-options.js';
 import { caller } from './valve.js';
-import { loadDefinition } from '../../engine/backfill/plan.js';
 import type { RunStore } from '../../engine/state/run-store.js';
 import { loadMigrationSet } from '../../engine/migrations/set.js';
 import type { RunRecord } from '../../engine/state/records.js';
@@ -36,8 +35,8 @@ function runOptionsOf(ctx: CliContext): RunOptions {
   return parseRunOptions(optionsFromFlags(ctx.args.options), 'cli');
 }
 
-function backfillerOf(ctx: CliContext, runs: RunStore): Backfiller {
-  return new Backfiller({ driver: () => ctx.openDriver(), runs, set: loadMigrationSet(ctx.migrationsDir), now: () => ctx.now() });
+function backfillerOf(ctx: CliContext, runs: RunStore, set = loadMigrationSet(ctx.migrationsDir)): Backfiller {
+  return new Backfiller({ driver: () => ctx.openDriver(), runs, set, now: () => ctx.now() });
 }
 
 export async function backfillCommand(ctx: CliContext): Promise<number> {
@@ -54,9 +53,10 @@ export async function backfillCommand(ctx: CliContext): Promise<number> {
   if (window) parseWindowSize(window);
   const from = timeArg(ctx, 'from');
   const to = timeArg(ctx, 'to');
-  loadMigrationSet(ctx.migrationsDir);
+  // A bad migrations folder is refused before the state store opens.
+  const set = loadMigrationSet(ctx.migrationsDir);
   const { runs } = await ctx.openState();
-  const backfiller = backfillerOf(ctx, runs);
+  const backfiller = backfillerOf(ctx, runs, set);
   const runId = ctx.args.options['run-id'] as string | undefined;
   // One run per target and version: a second one is refused here (exit 1, the holder's run id), before the database is opened.
   const planned = await backfiller.plan({ version, from, to, window, targetName: cliTargetName(ctx), batching: 'process', ...(runId ? { runId } : {}) }, options);
@@ -125,7 +125,7 @@ async function execute(ctx: CliContext, backfiller: Backfiller, run: RunRecord, 
   }));
   bar?.finish();
   const final = await backfiller.finish(run.runId);
-  const holds = (await loadDefinition(loadMigrationSet(ctx.migrationsDir), run.migrationVersion, run.windowSize)).def.to.kind === 'cutover';
+  const holds = (await backfiller.definition(run)).to.kind === 'cutover';
   const summary = { runId: run.runId, status: final.status, windows: { total: final.windowCount, succeeded: final.counts.succeeded, failed: final.counts.failed, pending: final.counts.pending + final.counts.running }, rows: final.rowsWritten };
   if (ctx.json) {
     ctx.io.out(JSON.stringify(summary));

@@ -11,6 +11,7 @@ import { RunLeases, type RunLeaseSubject } from '../state/run-lease.js';
 import type { RunStore } from '../state/run-store.js';
 import type { ClaimableStatus } from '../state/window-transitions.js';
 import type { TimeBudget } from './budget.js';
+import type { BackfillDefinition } from './definition.js';
 import { pinnedDefinitionGuard } from './definition-checksum.js';
 import { executeWindows, type ExecuteResult, type WindowEvent } from './executor.js';
 import { finishRun } from './finish.js';
@@ -90,8 +91,7 @@ export class Backfiller {
   /** Reopens an existing run for a retry or resume under its lease, and checks its strategy is still possible here. */
   async reopen(run: RunRecord, action: ReopenAction, opts: ReopenOptions & { fallbackTarget?: string }): Promise<Reopened & { freshLease: boolean }> {
     const freshLease = await this.takeLease(run, opts.fallbackTarget);
-    const { def } = await loadDefinition(this.deps.set, run.migrationVersion, run.windowSize);
-    await checkStrategy(await this.deps.driver(), def);
+    await checkStrategy(await this.deps.driver(), await this.definition(run));
     return { ...(await reopenRun(this.deps.runs, run, action, opts)), freshLease };
   }
 
@@ -101,7 +101,7 @@ export class Backfiller {
     const subject = leaseSubject(run, req.fallbackTarget);
     const go = async () => {
       const driver = await this.deps.driver();
-      const { def } = await loadDefinition(set, run.migrationVersion, run.windowSize);
+      const def = await this.definition(run);
       const batchStarts = req.batch === undefined ? undefined : batchStartRange(new Date(run.rangeStart), new Date(run.rangeEnd), def.windowMs, run.batchSize, req.batch) ?? undefined;
       // Pinned code: a pass with another definition than the run planned fails its windows with one line, writing nothing.
       const pinned = await pinnedDefinitionGuard(set, run);
@@ -124,6 +124,11 @@ export class Backfiller {
     if (!subject) return go();
     await this.leases.take(subject);
     return this.leases.whileHeld(subject, go);
+  }
+
+  /** The run's backfill definition, as this code has it (its window size the run's). */
+  async definition(run: Pick<RunRecord, 'migrationVersion' | 'windowSize'>): Promise<BackfillDefinition> {
+    return (await loadDefinition(this.deps.set, run.migrationVersion, run.windowSize)).def;
   }
 
   /** Rolls the windows up into the run record. */

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
 import { reopenRun, resumableWindows } from '../backfill/reopen.js';
-import type { WindowRecord } from '../state/records.js';
+import type { RunRecord, WindowRecord } from '../state/records.js';
 import type { RunStore } from '../state/run-store.js';
 import type { PlanOutput, RunInput } from './types.js';
 
@@ -18,6 +18,12 @@ export async function planContinuation(runs: RunStore, input: RunInput & { actio
   const found = await runs.getRun(runId);
   if (!found) throw new UsageError(`unknown run "${runId}"`);
   const { run } = await reopenRun(runs, found, input.action, { by: `${input.action} of the run` });
+  return continuationOf(runs, run, input, now);
+}
+
+/** What a reopened run has left for the Map: the windows to claim, by batch, in the run's order. */
+export async function continuationOf(runs: RunStore, run: RunRecord, input: RunInput & { action: 'retry' | 'resume' }, now: number): Promise<Omit<PlanOutput, 'options'>> {
+  const runId = run.runId;
   const todo = input.action === 'resume' ? resumableWindows(await runs.listWindows(runId), now) : await runs.failedOrStuckWindows(runId, now);
   const batches = [...new Set(todo.map((w) => w.batch))].sort((a, b) => (run.order === 'newest-first' ? b - a : a - b));
   return {

@@ -16,7 +16,7 @@ import { parseRunOptions, passOptionsOf, type RunOptions } from '../backfill/run
 import { Backfiller } from '../backfill/pass.js';
 import type { ApplyOutput, FinalizeInput, FinalizeOutput, PlanOutput, RunInput, StepEnvironment, VerifyOutput, WindowBatchInput, WindowBatchOutput } from './types.js';
 import { verdictOf } from './verdict.js';
-import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, planContinuation } from './repair-plan.js';
+import { DEFAULT_TOLERATED_FAILURE_PERCENTAGE, continuationOf } from './repair-plan.js';
 import { skippedVerify, verifyRun } from './verify-step.js';
 import { releaseRunLease } from './run-lease-step.js';
 
@@ -124,8 +124,8 @@ export async function planStep(env: StepEnvironment, input: RunInput & { runId?:
     if (!run) throw new UsageError(`unknown run "${runId}"`);
     return withBackfiller(env, input.target, async (backfiller) => {
       // The lease, the strategy check and the reopening are the CLI's; then the batches with work.
-      await backfiller.reopen(run, action, { by: `${action} of the run`, fallbackTarget: input.target });
-      return { ...(await planContinuation(env.runs, { ...input, action }, clock(env)().getTime())), options: passOptionsOf(options) };
+      const reopened = await backfiller.reopen(run, action, { by: `${action} of the run`, fallbackTarget: input.target });
+      return { ...(await continuationOf(env.runs, reopened.run, { ...input, action }, clock(env)().getTime())), options: passOptionsOf(options) };
     });
   }
   if (input.version === undefined) throw new UsageError('"version" is required for backfill');
