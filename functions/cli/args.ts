@@ -4,6 +4,7 @@
 // same one-line usage errors as every other bad input.
 import { Command as Commander, CommanderError, Option } from 'commander';
 import { UsageError } from '../engine/errors.js';
+import { parseWholeNumber } from '../engine/whole-number.js';
 import { COMMANDS, GLOBAL_OPTIONS, OPTIONS, type CommandSpec } from './registry.js';
 import { closest } from './suggest.js';
 
@@ -183,10 +184,8 @@ function version(): string {
 /** A non-negative integer flag or argument; anything else is a usage error naming it. */
 export function integerArg(value: string | boolean | undefined, what: string, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
   if (value === undefined || value === false) return undefined;
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value.trim())) throw new UsageError(`invalid ${what} "${String(value)}": expected a whole number`);
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`invalid ${what} ${value}: expected ${min}…${max}`);
-  return n;
+  if (typeof value !== 'string') throw new UsageError(`invalid ${what} "${String(value)}": expected a whole number`);
+  return parseWholeNumber(value, what, { min, max });
 }
 
 /** Every command with its arguments and options, as commander holds them (shell completion walks it). */

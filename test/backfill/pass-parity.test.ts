@@ -1,6 +1,6 @@
 // One backfill pass for both paths (backfill/pass.ts): a retry checks that its strategy is
 // still possible on the target before a window runs, from the CLI and from the state machine
-// alike. (A state-machine retry honouring the input's statementTarget: test/state-machine/retry-options.test.ts.)
+// alike, and a refused retry keeps no run lease. (A state-machine retry honouring the input's statementTarget: test/state-machine/retry-options.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { fixtureWorkspace } from './fixture-migrations.js';
 import { cli, cliJson, windowsOf, withTarget, type Workspace } from './support.js';
@@ -34,6 +34,10 @@ describe('a retry checks its strategy on both paths', () => {
     expect(viaCli.code, viaCli.stderr).toBe(2);
     expect(viaCli.stderr.trim().split('\n')).toHaveLength(1);
     expect(viaCli.stderr).toMatch(/exactly one partition/);
+    // The refused retry kept no run lease: a new run of the version is refused by the strategy, not by the lease.
+    const another = await cli(ws, ['backfill', '2', '--run-id', 'another']);
+    expect(another.code, another.stderr).toBe(2);
+    expect(another.stderr).toMatch(/exactly one partition/);
     const viaMachine = await cliJson(ws, ['run', 'retry', '--run-id', 'strat']);
     expect(viaMachine.json.status).toBe('FAILED');
     expect(JSON.stringify(viaMachine.json)).toMatch(/exactly one partition/);

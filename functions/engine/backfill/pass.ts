@@ -91,8 +91,14 @@ export class Backfiller {
   /** Reopens an existing run for a retry or resume under its lease, and checks its strategy is still possible here. */
   async reopen(run: RunRecord, action: ReopenAction, opts: ReopenOptions & { fallbackTarget?: string }): Promise<Reopened & { freshLease: boolean }> {
     const freshLease = await this.takeLease(run, opts.fallbackTarget);
-    await checkStrategy(await this.deps.driver(), await this.definition(run));
-    return { ...(await reopenRun(this.deps.runs, run, action, opts)), freshLease };
+    try {
+      await checkStrategy(await this.deps.driver(), await this.definition(run));
+      return { ...(await reopenRun(this.deps.runs, run, action, opts)), freshLease };
+    } catch (error) {
+      // Refused before any window ran: a lease this call took is not kept for a pass that never starts.
+      if (freshLease) await this.release(run, opts.fallbackTarget);
+      throw error;
+    }
   }
 
   /** Runs windows of the run (all, or one batch) while renewing its lease; a window's failure is data in the result. */

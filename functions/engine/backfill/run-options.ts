@@ -8,6 +8,7 @@ import { UsageError } from '../errors.js';
 import { parseDuration, parseWindowSize } from './duration.js';
 import { parseStatementTarget } from './group-size.js';
 import { RUN_ORDERS, type RunOrder } from '../state/records.js';
+import { parseWholeNumber } from '../whole-number.js';
 
 /** Run-input field → CLI flag, for every option a pass honours. */
 export const RUN_OPTIONS = {
@@ -59,7 +60,7 @@ function schemaOf(source: OptionSource) {
   const name = (field: RunOptionField) => nameOf(field, source);
   const text = (field: RunOptionField, expected: string) => z.string({ error: `${name(field)} must be ${expected}` });
   const concurrency = source === 'cli'
-    ? z.string().transform(parsed((t) => wholeNumber(t, name('concurrency'))))
+    ? z.string().transform(parsed((t) => parseWholeNumber(t, name('concurrency'), { min: 1, max: MAX_CONCURRENCY })))
     : z.number({ error: `"concurrency" must be a whole number from 1 to ${MAX_CONCURRENCY}` }).int({ error: `"concurrency" must be a whole number from 1 to ${MAX_CONCURRENCY}` })
       .min(1, { error: `"concurrency" must be a whole number from 1 to ${MAX_CONCURRENCY}` }).max(MAX_CONCURRENCY, { error: `"concurrency" must be a whole number from 1 to ${MAX_CONCURRENCY}` });
   const order = source === 'cli'
@@ -103,13 +104,6 @@ export function optionsFromFlags(flags: Record<string, unknown>): Partial<Record
 function orderOf(text: string): RunOrder {
   if (!RUN_ORDERS.includes(text as RunOrder)) throw new UsageError(`invalid --order "${text}": expected ${RUN_ORDERS.join(' or ')}`);
   return text as RunOrder;
-}
-
-function wholeNumber(text: string, what: string): number {
-  if (!/^-?\d+$/.test(text.trim())) throw new UsageError(`invalid ${what} "${text}": expected a whole number`);
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new UsageError(`invalid ${what} ${text}: expected 1…${MAX_CONCURRENCY}`);
-  return n;
 }
 
 function parseLatenessText(text: string, what: string): number {

@@ -4,7 +4,7 @@
 import { UsageError } from '../errors.js';
 import { parseUtcTime } from '../backfill/definition.js';
 import { parseWindowSize } from '../backfill/duration.js';
-import { MAX_CONCURRENCY, parseRunOptions } from '../backfill/run-options.js';
+import { MAX_CONCURRENCY, RUN_OPTIONS, parseRunOptions } from '../backfill/run-options.js';
 import type { RunAction, RunInput } from './types.js';
 
 const ACTIONS: RunAction[] = ['apply', 'backfill', 'retry', 'resume', 'verify', 'revert'];
@@ -42,7 +42,7 @@ export function parseRunInput(raw: unknown): RunInput {
   }
   // The pass options, by the one schema the CLI uses too (run-options.ts); kept as given (JSON).
   parseRunOptions(obj, 'input');
-  for (const key of ['order', 'statementTarget', 'lateness', 'concurrency', 'verify'] as const) if (obj[key] !== undefined) (input as unknown as Record<string, unknown>)[key] = obj[key];
+  for (const key of Object.keys(RUN_OPTIONS)) if (obj[key] !== undefined) (input as unknown as Record<string, unknown>)[key] = obj[key];
   if (obj.runId !== undefined) {
     if (typeof obj.runId !== 'string' || !RUN_ID.test(obj.runId)) throw new UsageError('"runId" must be letters, digits, _ . - (at most 80)');
     input.runId = obj.runId;
